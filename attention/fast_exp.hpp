@@ -1,0 +1,42 @@
+#pragma once
+// exp(x) for x in [-708, 0], written so that GCC vectorizes it inside `omp simd` loops
+// (no libm call, no branches). Accuracy: within 2 ulp of std::exp on that range
+// (tested in tests/attention/fast_exp_test.cpp). Outside the range the result is wrong:
+// callers clamp the argument first.
+
+#include <bit>
+#include <cstdint>
+
+namespace attnpde {
+
+inline double fast_exp(double x) {
+  // x = k ln2 + r, |r| <= ln2/2; k from the round-to-nearest "shifter" trick.
+  const double log2e = 1.4426950408889634074;
+  const double ln2_hi = 6.93147180369123816490e-01;
+  const double ln2_lo = 1.90821492927058770002e-10;
+  const double shifter = 0x1.8p52;
+  const double kd_shifted = x * log2e + shifter;
+  const double kd = kd_shifted - shifter;
+  const double r = (x - kd * ln2_hi) - kd * ln2_lo;
+  // Taylor polynomial of exp on |r| <= 0.347 to degree 13 (truncation < 1e-18), Horner.
+  double p = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  // 2^k: the low bits of kd_shifted hold k; shifting by 52 moves (k + 1023) into the
+  // exponent field and drops the shifter's own bits.
+  const std::int64_t bits = (std::bit_cast<std::int64_t>(kd_shifted) + 1023) << 52;
+  return p * std::bit_cast<double>(bits);
+}
+
+}  // namespace attnpde

@@ -1,0 +1,128 @@
+#include "attention/kernel_dense.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <type_traits>
+
+#include "attention/constants.hpp"
+#include "attention/fast_exp.hpp"
+
+namespace attnpde {
+
+namespace {
+
+const double logit_floor = -700.0;
+
+struct Prepared {
+  double m[3][3] = {};  // M / eps (beta = 2) or M (other beta)
+  double half_beta = 1.0;
+  double inv_eps = 1.0;
+};
+
+Prepared prepare(const MetricScore& score, int dim) {
+  if (score.metric.rows() != dim || score.metric.cols() != dim)
+    throw std::invalid_argument("metric size does not match the token dimension");
+  Prepared p;
+  const double eps = temperature(score.sigma, score.beta);
+  const bool gaussian = score.beta == 2.0;
+  for (int a = 0; a < dim; ++a)
+    for (int b = 0; b < dim; ++b) p.m[a][b] = gaussian ? score.metric(a, b) / eps : score.metric(a, b);
+  p.half_beta = 0.5 * score.beta;
+  p.inv_eps = 1.0 / eps;
+  return p;
+}
+
+// Minimum image of a displacement on the torus.
+inline double wrap(double v) {
+  const double inv_period = 1.0 / torus_period;
+  return v - torus_period * std::floor(v * inv_period + 0.5);
+}
+
+// Logit -rho(x_i, x_j)/eps for the displacement dx.
+template <int D, bool Gaussian>
+inline double logit(const double (&dx)[D], const Prepared& p) {
+  double q = 0.0;
+  for (int a = 0; a < D; ++a) {
+    q += p.m[a][a] * dx[a] * dx[a];
+    for (int b = a + 1; b < D; ++b) q += 2.0 * p.m[a][b] * dx[a] * dx[b];
+  }
+  double l = Gaussian ? -q : -std::pow(q, p.half_beta) * p.inv_eps;
+  return l < logit_floor ? logit_floor : l;
+}
+
+template <int D, bool Gaussian>
+void apply_kernel(const Tokens& t, const Prepared& p, const double* u, double* out, double* degree) {
+  const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(t.size());
+  const double* x[D];
+  for (int d = 0; d < D; ++d) x[d] = t.coord[d].data();
+#pragma omp parallel for schedule(dynamic, 32)
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    double xi[D];
+    for (int d = 0; d < D; ++d) xi[d] = x[d][i];
+    double s = 0.0, su = 0.0;
+#pragma omp simd reduction(+ : s, su)
+    for (std::ptrdiff_t j = 0; j < n; ++j) {
+      double dx[D];
+      for (int d = 0; d < D; ++d) dx[d] = wrap(x[d][j] - xi[d]);
+      const double e = fast_exp(logit<D, Gaussian>(dx, p));
+      s += e;
+      su += e * u[j];
+    }
+    out[i] = su / s;
+    if (degree) degree[i] = s;
+  }
+}
+
+template <int D>
+void dispatch_beta(const Tokens& t, const MetricScore& score, const double* u, double* out, double* degree) {
+  const Prepared p = prepare(score, D);
+  if (score.beta == 2.0)
+    apply_kernel<D, true>(t, p, u, out, degree);
+  else
+    apply_kernel<D, false>(t, p, u, out, degree);
+}
+
+}  // namespace
+
+void apply_attention(const Tokens& tokens, const MetricScore& score, const double* u, double* out, double* degree) {
+  switch (tokens.dim) {
+    case 1:
+      return dispatch_beta<1>(tokens, score, u, out, degree);
+    case 2:
+      return dispatch_beta<2>(tokens, score, u, out, degree);
+    case 3:
+      return dispatch_beta<3>(tokens, score, u, out, degree);
+    default:
+      throw std::invalid_argument("token dimension must be 1, 2 or 3");
+  }
+}
+
+std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score, std::size_t i) {
+  // Row i of A = A applied to the unit vectors, computed directly for clarity.
+  const std::size_t n = tokens.size();
+  const Prepared p = prepare(score, tokens.dim);
+  const bool gaussian = score.beta == 2.0;
+  std::vector<double> row(n);
+  double s = 0.0;
+  for (std::size_t j = 0; j < n; ++j) {
+    double l = 0.0;
+    auto fill = [&](auto dim_tag) {
+      constexpr int D = decltype(dim_tag)::value;
+      double dx[D];
+      for (int d = 0; d < D; ++d) dx[d] = wrap(tokens.coord[d][j] - tokens.coord[d][i]);
+      l = gaussian ? logit<D, true>(dx, p) : logit<D, false>(dx, p);
+    };
+    if (tokens.dim == 1)
+      fill(std::integral_constant<int, 1>{});
+    else if (tokens.dim == 2)
+      fill(std::integral_constant<int, 2>{});
+    else
+      fill(std::integral_constant<int, 3>{});
+    row[j] = fast_exp(l);
+    s += row[j];
+  }
+  for (double& v : row) v /= s;
+  return row;
+}
+
+}  // namespace attnpde

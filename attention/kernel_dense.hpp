@@ -1,0 +1,38 @@
+#pragma once
+// Dense softmax attention with the metric score (THEORY.md section 1):
+//   K_ij = exp(-d_M(x_i, x_j)^beta / eps),  eps = sigma^beta,  A_ij = K_ij / sum_k K_ik,
+// self included, minimum-image displacements on the torus [0, 2 pi)^dim.
+//
+// Because d_M(x_i, x_i) = 0, the row maximum of the logits -rho/eps is exactly 0, so the
+// log-sum-exp shift is 0 and no rescaling pass is needed: (A u)_i = sum_j e_ij u_j / d_i
+// with d_i = sum_j e_ij >= 1. Logits are clamped at -700 so that exp never returns a
+// subnormal; rows never divide by 0 and no sigma produces NaN.
+//
+// Cost O(N^2 dim) per application, O(N) memory (nothing N x N is stored). OpenMP over
+// query rows; every row is summed by one thread in a fixed order, so the thread count
+// does not change the result.
+
+#include <Eigen/Dense>
+#include <cstddef>
+#include <vector>
+
+#include "attention/tokens.hpp"
+
+namespace attnpde {
+
+struct MetricScore {
+  Eigen::MatrixXd metric;  ///< M, dim x dim SPD
+  double beta = 2.0;       ///< exponent of the distance, > 0
+  double sigma = 0.1;      ///< kernel width; eps = sigma^beta
+};
+
+/// out = A u; if `degree` is not null, degree[i] = d_i = sum_j K_ij. `u` and `out` have
+/// N entries and must not overlap.
+void apply_attention(const Tokens& tokens, const MetricScore& score, const double* u, double* out,
+                     double* degree = nullptr);
+
+/// Row i of A (N entries), computed with the same arithmetic as apply_attention. For
+/// tests and small N.
+std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score, std::size_t i);
+
+}  // namespace attnpde

@@ -1,0 +1,19 @@
+#pragma once
+// Residual attention layers u^{k+1} = u^k + tau (A u^k - u^k) on fixed tokens
+// (THEORY.md section 1): K layers approximate du/dt = L_gamma u at t_K = K tau c sigma^2.
+
+#include <functional>
+#include <vector>
+
+#include "attention/kernel_dense.hpp"
+
+namespace attnpde {
+
+/// Called after layer k (1-based) with the current values; may be empty.
+using LayerCallback = std::function<void(int k, const std::vector<double>& u)>;
+
+/// Applies `layers` residual layers with step tau in place.
+void run_layers(const Tokens& tokens, const MetricScore& score, double tau, int layers, std::vector<double>& u,
+                const LayerCallback& after_layer = {});
+
+}  // namespace attnpde

@@ -1,0 +1,82 @@
+#include "attention/tokens.hpp"
+
+#include <cmath>
+#include <random>
+#include <stdexcept>
+
+#include "attention/constants.hpp"
+#include "attention/density.hpp"
+#include "attention/rosenblatt.hpp"
+
+namespace attnpde {
+
+std::array<double, 3> Tokens::point(std::size_t j) const {
+  std::array<double, 3> x{};
+  for (int d = 0; d < dim; ++d) x[d] = coord[d][j];
+  return x;
+}
+
+Sampler sampler_from_string(const std::string& name) {
+  if (name == "random") return Sampler::random;
+  if (name == "quasi") return Sampler::quasi;
+  throw std::invalid_argument("unknown sampler '" + name + "'");
+}
+
+namespace {
+
+// 53-bit uniform double in [0, 1) from one 64-bit draw (portable, unlike
+// std::uniform_real_distribution).
+double uniform01(std::mt19937_64& rng) {
+  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
+}
+
+}  // namespace
+
+Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sampler sampler) {
+  const int dim = p.dim();
+  Tokens t;
+  t.dim = dim;
+  for (int d = 0; d < dim; ++d) t.coord[d].reserve(n);
+  const bool uniform = p.is_uniform();
+  const double bound = p.rejection_bound();
+  std::mt19937_64 rng(seed);
+  std::array<double, 3> x{};
+  const std::size_t max_proposals = 1000 * n + 1000000;
+
+  if (sampler == Sampler::random) {
+    for (std::size_t proposals = 0; t.size() < n; ++proposals) {
+      if (proposals > max_proposals)
+        throw std::runtime_error("rejection sampling does not accept: is the density nearly zero?");
+      for (int d = 0; d < dim; ++d) x[d] = torus_period * uniform01(rng);
+      const double accept = uniform ? 0.0 : uniform01(rng);
+      if (uniform || accept * bound < p.raw(x.data()))
+        for (int d = 0; d < dim; ++d) t.coord[d].push_back(x[d]);
+    }
+    return t;
+  }
+
+  // Quasi: shifted rank-1 lattice mapped through the inverse Rosenblatt transform.
+  if (n >= (std::size_t{1} << 32)) throw std::invalid_argument("the quasi sampler supports N < 2^32");
+  const InverseRosenblatt transform(p);
+  const auto g = korobov_vector(n, dim);
+  std::array<double, 3> shift{};
+  for (int d = 0; d < dim; ++d) shift[d] = uniform01(rng);
+  for (int d = 0; d < dim; ++d) t.coord[d].resize(n);
+  const std::ptrdiff_t count = static_cast<std::ptrdiff_t>(n);
+#pragma omp parallel for schedule(static)
+  for (std::ptrdiff_t k = 0; k < count; ++k) {
+    double u[3] = {0, 0, 0};
+    for (int d = 0; d < dim; ++d) {
+      // k g_d mod n without overflow: (k mod n)(g_d) < 2^64 for n < 2^32.
+      const std::uint64_t r = (static_cast<std::uint64_t>(k) * g[d]) % n;
+      const double v = static_cast<double>(r) / static_cast<double>(n) + shift[d];
+      u[d] = v - std::floor(v);
+    }
+    const auto x = uniform ? std::array<double, 3>{torus_period * u[0], torus_period * u[1], torus_period * u[2]}
+                           : transform.map(u);
+    for (int d = 0; d < dim; ++d) t.coord[d][k] = x[d] < torus_period ? x[d] : 0.0;
+  }
+  return t;
+}
+
+}  // namespace attnpde

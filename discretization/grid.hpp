@@ -1,0 +1,45 @@
+#pragma once
+// Periodic DMDA grid on the torus [0, 2 pi)^dim: n_d nodes per direction at x = i h_d,
+// h_d = 2 pi / n_d, one degree of freedom, box stencil of width 1 (the mixed-derivative
+// fluxes of the operator reach the diagonal neighbours).
+
+#include <array>
+#include <functional>
+#include <vector>
+
+#include "discretization/petsc_util.hpp"
+
+namespace attnpde {
+
+class Grid {
+ public:
+  Grid(MPI_Comm comm, const std::vector<int>& nodes);
+
+  int dim() const { return dim_; }
+  DM dm() const { return dm_.get(); }
+  MPI_Comm comm() const { return comm_; }
+  const std::array<int, 3>& nodes() const { return n_; }
+  const std::array<double, 3>& spacing() const { return h_; }
+  long total_nodes() const { return static_cast<long>(n_[0]) * n_[1] * n_[2]; }
+  /// Cell volume h_0 h_1 ... h_{dim-1}.
+  double cell_volume() const;
+
+  /// Owned index range of this rank: start[d] .. start[d] + count[d] - 1 (unused dims: 0, 1).
+  void owned(std::array<int, 3>& start, std::array<int, 3>& count) const;
+
+  VecOwner create_vector() const;
+  /// v_i = f(x_i) at the owned nodes.
+  void fill(Vec v, const std::function<double(const double*)>& f) const;
+  /// All node values on every rank, in natural order (x fastest), independent of the
+  /// rank decomposition.
+  std::vector<double> gather(Vec v) const;
+
+ private:
+  MPI_Comm comm_;
+  int dim_;
+  std::array<int, 3> n_{1, 1, 1};
+  std::array<double, 3> h_{1, 1, 1};
+  DMOwner dm_;
+};
+
+}  // namespace attnpde

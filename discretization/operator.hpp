@@ -1,0 +1,26 @@
+#pragma once
+// The conservative weighted anisotropic operator of THEORY.md section 3 on a periodic grid:
+//
+//   L u = w^-1 div(w G grad u),   w = p^gamma,  G = M^-1 (constant, SPD),
+//
+//   (L u)_i = 1/w_i sum_d [F_d(i + e_d/2) - F_d(i - e_d/2)] / h_d,
+//   F_d(i + e_d/2) = w(x_i + h_d e_d / 2) [ G_dd (u_{i+e_d} - u_i) / h_d
+//        + sum_{e != d} G_de (u_{i+e_e} + u_{i+e_d+e_e} - u_{i-e_e} - u_{i+e_d-e_e}) / (4 h_e) ].
+//
+// The face fluxes telescope, so sum_i w_i (L u)_i h^dim = 0 exactly on the torus (the
+// weighted mass sum w u h^dim is conserved by du/dt = L u). Second order in h for smooth
+// w, G, u; the 3^dim box stencil carries the mixed derivatives.
+
+#include <Eigen/Dense>
+#include <functional>
+
+#include "discretization/grid.hpp"
+
+namespace attnpde {
+
+using PointFunction = std::function<double(const double*)>;
+
+/// Assembles L as a PETSc AIJ matrix on the grid's DM. `weight` is w(x) > 0.
+MatOwner assemble_operator(const Grid& grid, const Eigen::MatrixXd& G, const PointFunction& weight);
+
+}  // namespace attnpde

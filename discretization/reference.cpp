@@ -1,0 +1,67 @@
+#include "discretization/reference.hpp"
+
+#include <cmath>
+
+namespace attnpde {
+
+namespace {
+
+const double fd_step = 5e-3;
+
+// f evaluated at x + a h e_i + b h e_j.
+double shifted(const Expression& f, const double* x, int dim, int i, double a, int j, double b) {
+  double y[3] = {0, 0, 0};
+  for (int d = 0; d < dim; ++d) y[d] = x[d];
+  y[i] += a * fd_step;
+  y[j] += b * fd_step;
+  return f.at(y, dim);
+}
+
+// Fourth-order first derivative along i.
+double d1(const Expression& f, const double* x, int dim, int i) {
+  return (-shifted(f, x, dim, i, 2, i, 0) + 8 * shifted(f, x, dim, i, 1, i, 0) - 8 * shifted(f, x, dim, i, -1, i, 0) +
+          shifted(f, x, dim, i, -2, i, 0)) /
+         (12 * fd_step);
+}
+
+// Fourth-order second derivative d^2 f / dx_i dx_j.
+double d2(const Expression& f, const double* x, int dim, int i, int j) {
+  if (i == j) {
+    return (-shifted(f, x, dim, i, 2, i, 0) + 16 * shifted(f, x, dim, i, 1, i, 0) - 30 * f.at(x, dim) +
+            16 * shifted(f, x, dim, i, -1, i, 0) - shifted(f, x, dim, i, -2, i, 0)) /
+           (12 * fd_step * fd_step);
+  }
+  const double c[4] = {-1, 8, -8, 1};
+  const double o[4] = {2, 1, -1, -2};
+  double s = 0.0;
+  for (int a = 0; a < 4; ++a)
+    for (int b = 0; b < 4; ++b) s += c[a] * c[b] * shifted(f, x, dim, i, o[a], j, o[b]);
+  return s / (144 * fd_step * fd_step);
+}
+
+}  // namespace
+
+double continuum_generator(const Expression& u, const Expression& p, const Eigen::MatrixXd& G, double gamma,
+                           const double* x, int dim) {
+  double grad_u[3] = {0, 0, 0}, grad_log_p[3] = {0, 0, 0};
+  const double p0 = gamma != 0.0 ? p.at(x, dim) : 1.0;
+  for (int a = 0; a < dim; ++a) {
+    grad_u[a] = d1(u, x, dim, a);
+    if (gamma != 0.0) grad_log_p[a] = d1(p, x, dim, a) / p0;
+  }
+  double value = 0.0;
+  for (int a = 0; a < dim; ++a)
+    for (int b = 0; b < dim; ++b) value += G(a, b) * (d2(u, x, dim, a, b) + gamma * grad_log_p[a] * grad_u[b]);
+  return value;
+}
+
+double layers_multiplier(const Eigen::VectorXd& k, const Eigen::MatrixXd& G, double sigma, double tau, int layers) {
+  const double lambda = std::exp(-sigma * sigma * k.dot(G * k) / 4.0);
+  return std::pow(1.0 - tau + tau * lambda, layers);
+}
+
+double heat_multiplier(const Eigen::VectorXd& k, const Eigen::MatrixXd& G, double t) {
+  return std::exp(-t * k.dot(G * k));
+}
+
+}  // namespace attnpde

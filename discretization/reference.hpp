@@ -1,0 +1,27 @@
+#pragma once
+// Continuum references (THEORY.md sections 2 and 7):
+//  - the limit generator L_gamma u = div(G grad u) + gamma (G grad log p) . grad u at a
+//    point, from the expressions of u and p by fourth-order central differences
+//    (step 5e-3: truncation ~1e-9 relative for O(1) wavenumbers, round-off ~1e-11);
+//  - the Fourier multipliers of K residual layers and of the heat semigroup on the
+//    uniform torus with beta = 2 (an exact N -> infinity, finite-sigma reference).
+
+#include <Eigen/Dense>
+#include <array>
+
+#include "discretization/expression.hpp"
+
+namespace attnpde {
+
+/// L_gamma u at x (dim coordinates). `p` need not be normalized.
+double continuum_generator(const Expression& u, const Expression& p, const Eigen::MatrixXd& G, double gamma,
+                           const double* x, int dim);
+
+/// Multiplier of K layers on mode k (uniform p, beta = 2, softmax, N -> infinity):
+/// (1 - tau + tau lambda_k)^K with lambda_k = exp(-sigma^2 k^T G k / 4).
+double layers_multiplier(const Eigen::VectorXd& k, const Eigen::MatrixXd& G, double sigma, double tau, int layers);
+
+/// Multiplier of the heat semigroup du/dt = div(G grad u) on mode k: exp(-t k^T G k).
+double heat_multiplier(const Eigen::VectorXd& k, const Eigen::MatrixXd& G, double t);
+
+}  // namespace attnpde

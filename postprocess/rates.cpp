@@ -1,0 +1,48 @@
+#include "postprocess/rates.hpp"
+
+#include <boost/math/distributions/students_t.hpp>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace attnpde {
+
+RateFit fit_power_law(const std::vector<double>& x, const std::vector<double>& error) {
+  const std::size_t m = x.size();
+  if (m != error.size() || m < 2) throw std::invalid_argument("a rate fit needs at least two points");
+  double mx = 0, my = 0;
+  for (std::size_t k = 0; k < m; ++k) {
+    if (!(x[k] > 0) || !(error[k] > 0)) throw std::invalid_argument("a rate fit needs positive data");
+    mx += std::log(x[k]);
+    my += std::log(error[k]);
+  }
+  mx /= m;
+  my /= m;
+  double sxx = 0, sxy = 0, syy = 0;
+  for (std::size_t k = 0; k < m; ++k) {
+    const double dx = std::log(x[k]) - mx, dy = std::log(error[k]) - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
+  }
+  if (!(sxx > 0)) throw std::invalid_argument("a rate fit needs at least two distinct abscissae");
+  RateFit f;
+  f.points = static_cast<int>(m);
+  f.slope = sxy / sxx;
+  f.intercept = my - f.slope * mx;
+  const double sse = std::max(0.0, syy - f.slope * sxy);
+  f.r2 = syy > 0 ? 1.0 - sse / syy : 1.0;
+  if (m >= 3) {
+    const double dof = static_cast<double>(m - 2);
+    const double se = std::sqrt(sse / dof / sxx);
+    const boost::math::students_t t(dof);
+    const double q = boost::math::quantile(boost::math::complement(t, 0.025));
+    f.ci_low = f.slope - q * se;
+    f.ci_high = f.slope + q * se;
+  } else {
+    f.ci_low = f.ci_high = std::numeric_limits<double>::quiet_NaN();
+  }
+  return f;
+}
+
+}  // namespace attnpde

@@ -1,0 +1,23 @@
+#pragma once
+// CSV tables: a header line, then rows; float64 with 17 significant digits.
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace attnpde {
+
+class CsvWriter {
+ public:
+  CsvWriter(const std::string& path, const std::vector<std::string>& columns);
+  /// One row; numbers are formatted with format_double, strings written as given.
+  void row(const std::vector<double>& values);
+  void row_text(const std::vector<std::string>& cells);
+
+ private:
+  std::ofstream out_;
+  std::size_t columns_;
+  std::string path_;
+};
+
+}  // namespace attnpde

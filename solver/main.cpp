@@ -1,0 +1,146 @@
+// attnpde: softmax attention as a diffusion process, computed side by side with the
+// finite-difference solution of its continuum limit (THEORY.md).
+//
+//   attnpde run   CASE [--out DIR] [--set section.key=value]... [--threads N] [--quiet] [-- PETSc options]
+//   attnpde study CASE ...   convergence harness: rates of the generator and dynamics errors
+//   attnpde check CASE ...   validate the case file only
+//   attnpde keys             the case-file key reference (Markdown)
+//
+// Exit codes: 0 success, 2 bad input (one line FILE:LINE:COL: error: KEY: MESSAGE), 1 other.
+
+#include <omp.h>
+#include <petscsys.h>
+
+#include <CLI/CLI.hpp>
+#include <attnpde/version.hpp>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "solver/case.hpp"
+#include "solver/case_keys.hpp"
+#include "solver/runner.hpp"
+#include "solver/study.hpp"
+
+namespace {
+
+const int exit_input_error = 2;
+const int exit_failure = 1;
+
+// PETSc is initialized for the lifetime of this object with the arguments after "--".
+class PetscSession {
+ public:
+  PetscSession(int argc, char** argv) {
+    argc_ = argc;
+    argv_ = argv;
+    if (PetscInitialize(&argc_, &argv_, nullptr, nullptr) != 0) throw std::runtime_error("PETSc initialization failed");
+  }
+  ~PetscSession() { PetscFinalize(); }
+  PetscSession(const PetscSession&) = delete;
+  PetscSession& operator=(const PetscSession&) = delete;
+
+ private:
+  int argc_;
+  char** argv_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Split at "--": ours before, PETSc's after (argv[0] is passed to both).
+  std::vector<char*> ours{argv[0]}, petsc{argv[0]};
+  bool after = false;
+  for (int k = 1; k < argc; ++k) {
+    if (!after && std::string(argv[k]) == "--") {
+      after = true;
+      continue;
+    }
+    (after ? petsc : ours).push_back(argv[k]);
+  }
+  std::string command_line;
+  for (int k = 0; k < argc; ++k) command_line += (k ? " " : "") + std::string(argv[k]);
+
+  CLI::App app{"attnpde: softmax attention as a diffusion process, beside a finite-difference PDE solver"};
+  app.set_version_flag("--version",
+                       std::string("attnpde ") + attnpde::version_string + " (" + attnpde::git_commit + ")");
+  app.require_subcommand(1);
+  std::string case_path, out_dir;
+  std::vector<std::string> sets;
+  int threads = 0;
+  bool quiet = false;
+  auto add_common = [&](CLI::App* sub) {
+    sub->add_option("case", case_path, "TOML case file")->required();
+    sub->add_option("--set", sets, "Override a case key: section.key=value (repeatable, validated like the file)")
+        ->allow_extra_args(false);
+  };
+  auto add_run_opts = [&](CLI::App* sub) {
+    sub->add_option("--out", out_dir, "Output directory (default: output.dir of the case)");
+    sub->add_option("--threads", threads, "OpenMP threads (default: all cores)")->check(CLI::Range(1, 4096));
+    sub->add_flag("--quiet", quiet, "No progress output");
+  };
+  auto* run = app.add_subcommand("run", "Run one case: attention layers beside the PDE, all outputs");
+  auto* study = app.add_subcommand("study", "Convergence study over N, sigma and seeds with fitted rates");
+  auto* check = app.add_subcommand("check", "Validate a case file and print it as resolved");
+  auto* keys = app.add_subcommand("keys", "Print the case-file key reference (Markdown)");
+  add_common(run);
+  add_common(study);
+  add_common(check);
+  add_run_opts(run);
+  add_run_opts(study);
+  app.footer(
+      "Arguments after -- go to PETSc (e.g. -- -ts_type bdf -ksp_type cg -log_view).\n"
+      "Exit codes: 0 success, 2 bad input, 1 other failure.");
+
+  try {
+    app.parse(static_cast<int>(ours.size()), ours.data());
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : exit_input_error;
+  }
+
+  if (keys->parsed()) {
+    std::cout << attnpde::case_keys_markdown();
+    return 0;
+  }
+
+  try {
+    std::vector<attnpde::Override> overrides;
+    for (const auto& s : sets) overrides.push_back({s});
+    // Validation first, before PETSc and before anything is written.
+    attnpde::Case c = attnpde::load_case(case_path, overrides, study->parsed());
+    if (check->parsed()) {
+      std::cout << c.resolved.dump() << "\n";
+      std::fprintf(stderr, "attnpde: %s is valid\n", case_path.c_str());
+      return 0;
+    }
+    if (threads > 0) omp_set_num_threads(threads);
+    attnpde::RunSettings settings;
+    settings.out_dir = out_dir.empty() ? c.out_dir : out_dir;
+    settings.quiet = quiet;
+    settings.threads = omp_get_max_threads();
+    settings.command_line = command_line;
+    settings.command = run->parsed() ? "run" : "study";
+    PetscSession petsc_session(static_cast<int>(petsc.size()), petsc.data());
+    if (run->parsed()) {
+      const auto r = attnpde::run_case(c, settings);
+      if (attnpde::is_root_rank()) {
+        std::printf("case %s: N = %ld, sigma = %g, tau = %g, layers = %d, t = %.6g\n", c.name.c_str(), r.n, r.sigma,
+                    r.tau, r.layers, r.t);
+        std::printf("generator error (T1): l2 %.4e  max %.4e\n", r.generator.l2, r.generator.max);
+        std::printf("dynamics error  (T2): l2 %.4e  max %.4e\n", r.dynamics.l2, r.dynamics.max);
+        std::printf("outputs: %s/{tokens.csv,summary.csv,manifest.json%s}\n", settings.out_dir.c_str(),
+                    c.vtk ? ",tokens.pvd,fields.pvd" : "");
+      }
+    } else {
+      attnpde::run_study(c, settings);
+    }
+  } catch (const attnpde::InputError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return exit_input_error;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "attnpde: error: %s\n", e.what());
+    return exit_failure;
+  }
+  return 0;
+}

@@ -1,0 +1,22 @@
+#include "solver/progress.hpp"
+
+#include <cstdio>
+
+namespace attnpde {
+
+Progress::Progress(std::string label, long total, bool quiet)
+    : label_(std::move(label)), total_(total), quiet_(quiet), start_(std::chrono::steady_clock::now()), last_(start_) {}
+
+void Progress::update(long done) {
+  if (quiet_ || total_ <= 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  const double interval = 1.0;
+  if (done < total_ && std::chrono::duration<double>(now - last_).count() < interval) return;
+  last_ = now;
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double eta = done > 0 ? elapsed * static_cast<double>(total_ - done) / static_cast<double>(done) : 0.0;
+  std::fprintf(stderr, "attnpde: %s %ld/%ld (%3.0f%%), elapsed %.1f s, ETA %.1f s\n", label_.c_str(), done, total_,
+               100.0 * static_cast<double>(done) / static_cast<double>(total_), elapsed, eta);
+}
+
+}  // namespace attnpde

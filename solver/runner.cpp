@@ -1,0 +1,323 @@
+#include "solver/runner.hpp"
+
+#include <petscsys.h>
+
+#include <attnpde/version.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "attention/constants.hpp"
+#include "attention/layers.hpp"
+#include "attention/metric.hpp"
+#include "discretization/operator.hpp"
+#include "discretization/reference.hpp"
+#include "postprocess/tables.hpp"
+#include "postprocess/vtk_writer.hpp"
+#include "solver/progress.hpp"
+
+namespace attnpde {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+}  // namespace
+
+bool is_root_rank() {
+  PetscMPIInt rank = 0;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  return rank == 0;
+}
+
+Errors relative_errors(const std::vector<double>& approx, const std::vector<double>& exact) {
+  double d2 = 0, e2 = 0, dmax = 0, emax = 0;
+  for (std::size_t i = 0; i < exact.size(); ++i) {
+    const double d = approx[i] - exact[i];
+    d2 += d * d;
+    e2 += exact[i] * exact[i];
+    dmax = std::max(dmax, std::abs(d));
+    emax = std::max(emax, std::abs(exact[i]));
+  }
+  Errors e;
+  e.l2 = e2 > 0 ? std::sqrt(d2 / e2) : std::sqrt(d2);
+  e.max = emax > 0 ? dmax / emax : dmax;
+  return e;
+}
+
+const std::vector<std::string>& summary_columns() {
+  static const std::vector<std::string> cols = {"n",          "sigma",       "tau",    "layers",  "t",      "seed",
+                                                "gen_err_l2", "gen_err_max", "err_l2", "err_max", "seconds"};
+  return cols;
+}
+
+std::vector<double> summary_row(const PointResult& r) {
+  return {static_cast<double>(r.n),
+          r.sigma,
+          r.tau,
+          static_cast<double>(r.layers),
+          r.t,
+          static_cast<double>(r.seed),
+          r.generator.l2,
+          r.generator.max,
+          r.dynamics.l2,
+          r.dynamics.max,
+          r.seconds};
+}
+
+Problem::Problem(const Case& c)
+    : c_(c), p_(c.density_expr, c.dim), u0_(c.u0), p_expr_(c.density_expr), G_(metric_inverse(c.metric)) {
+  cst_ = generator_constant(c.beta, c.dim);
+  gamma_ = 2.0;  // softmax (THEORY.md section 2: gamma = 2 (1 - alpha), alpha = 0)
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(G_);
+  g_max_ = eig.eigenvalues().maxCoeff();
+}
+
+Tokens Problem::sample(long n, std::uint64_t seed) const {
+  return sample_tokens(p_, static_cast<std::size_t>(n), seed, sampler_from_string(c_.sampler));
+}
+
+std::vector<double> Problem::initial_values(const Tokens& t) const {
+  std::vector<double> u(t.size());
+  for (std::size_t j = 0; j < t.size(); ++j) {
+    const auto x = t.point(j);
+    u[j] = u0_.at(x.data(), c_.dim);
+  }
+  return u;
+}
+
+std::vector<double> Problem::generator_reference(const Tokens& t) const {
+  std::vector<double> lu(t.size());
+  for (std::size_t j = 0; j < t.size(); ++j) {
+    const auto x = t.point(j);
+    lu[j] = continuum_generator(u0_, p_expr_, G_, gamma_, x.data(), c_.dim);
+  }
+  return lu;
+}
+
+Errors Problem::generator_error(const Tokens& t, double sigma, const std::vector<double>& u0,
+                                const std::vector<double>& reference, std::vector<double>* degree) const {
+  std::vector<double> au(t.size());
+  if (degree) degree->resize(t.size());
+  apply_attention(t, score(sigma), u0.data(), au.data(), degree ? degree->data() : nullptr);
+  const double scale = 1.0 / (cst_ * sigma * sigma);
+  for (std::size_t j = 0; j < t.size(); ++j) au[j] = (au[j] - u0[j]) * scale;
+  return relative_errors(au, reference);
+}
+
+std::unique_ptr<PdeSolver> Problem::make_pde(const Grid& grid) const {
+  const double gamma = gamma_;
+  const Density& p = p_;
+  // w = p^gamma; the normalization of p cancels in w^-1 div(w G grad u).
+  auto weight = [&p, gamma](const double* x) { return std::pow(p(x), gamma); };
+  MatOwner op = assemble_operator(grid, G_, weight);
+  PdeOptions opt;
+  opt.dt = c_.dt;
+  opt.rtol = c_.rtol;
+  opt.atol = c_.atol;
+  const int dim = c_.dim;
+  const Expression& u0 = u0_;
+  return std::make_unique<PdeSolver>(
+      grid, std::move(op), [&u0, dim](const double* x) { return u0.at(x, dim); }, opt, g_max_);
+}
+
+PeriodicInterpolator Problem::interpolator(const Grid& grid, const PdeSolver& pde) const {
+  return PeriodicInterpolator(c_.dim, grid.nodes(), pde.gather());
+}
+
+std::vector<double> Problem::at_tokens(const PeriodicInterpolator& f, const Tokens& t) const {
+  std::vector<double> v(t.size());
+  for (std::size_t j = 0; j < t.size(); ++j) {
+    const auto x = t.point(j);
+    v[j] = f(x.data());
+  }
+  return v;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text << '\n';
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+Json manifest_header(const Case& c, const RunSettings& s) {
+  PetscMPIInt size = 1;
+  MPI_Comm_size(PETSC_COMM_WORLD, &size);
+  char petsc_version[128];
+  PetscGetVersion(petsc_version, sizeof petsc_version);
+  Json m = Json::object();
+  m.set("program", "attnpde")
+      .set("version", version_string)
+      .set("git_commit", git_commit)
+      .set("command", s.command)
+      .set("command_line", s.command_line)
+      .set("case_file", c.file)
+      .set("seed", static_cast<long>(c.seed))
+      .set("threads", s.threads)
+      .set("mpi_ranks", static_cast<int>(size))
+      .set("petsc", std::string(petsc_version))
+      .set("case", c.resolved);
+  return m;
+}
+
+PointResult run_case(const Case& c, const RunSettings& s) {
+  const auto t_start = Clock::now();
+  const bool root = is_root_rank();
+  const Problem prob(c);
+  Json timings = Json::object();
+
+  auto t0 = Clock::now();
+  const Tokens tokens = prob.sample(c.n, c.seed);
+  const std::vector<double> u0 = prob.initial_values(tokens);
+  timings.set("sampling", since(t0));
+
+  t0 = Clock::now();
+  const std::vector<double> lu = prob.generator_reference(tokens);
+  timings.set("generator_reference", since(t0));
+  t0 = Clock::now();
+  std::vector<double> degree;
+  const Errors gen = prob.generator_error(tokens, c.sigma, u0, lu, &degree);
+  double attention_seconds = since(t0);
+
+  Grid grid(PETSC_COMM_WORLD, c.grid);
+  auto pde = prob.make_pde(grid);
+  const double dt_layer = c.tau * prob.constant() * c.sigma * c.sigma;
+
+  const std::string vtk_dir = s.out_dir + "/vtk";
+  if (root) std::filesystem::create_directories(c.vtk ? vtk_dir : s.out_dir);
+  std::vector<PvdEntry> token_frames, field_frames;
+  std::vector<double> u_pde = u0;
+  double pde_seconds = 0, output_seconds = 0;
+
+  const auto p_tokens = [&] {
+    std::vector<double> v(tokens.size());
+    for (std::size_t j = 0; j < tokens.size(); ++j) {
+      const auto x = tokens.point(j);
+      v[j] = prob.density()(x.data());
+    }
+    return v;
+  }();
+
+  // One output frame at layer k: the PDE advanced to t_k, interpolated to the tokens.
+  auto frame = [&](int k, const std::vector<double>& u) {
+    auto tp = Clock::now();
+    const double t = k * dt_layer;
+    pde->advance_to(t);
+    const auto field = pde->gather();
+    u_pde = prob.at_tokens(PeriodicInterpolator(c.dim, grid.nodes(), field), tokens);
+    pde_seconds += since(tp);
+    if (!c.vtk) return;
+    tp = Clock::now();
+    if (root) {
+      char name[64];
+      std::vector<double> err(u.size());
+      for (std::size_t j = 0; j < u.size(); ++j) err[j] = u[j] - u_pde[j];
+      std::snprintf(name, sizeof name, "tokens_%06d.vtu", k);
+      write_tokens_vtu(vtk_dir + "/" + name, tokens,
+                       {{"u_attn", &u}, {"u_pde", &u_pde}, {"error", &err}, {"p", &p_tokens}});
+      token_frames.push_back({t, std::string("vtk/") + name});
+      std::snprintf(name, sizeof name, "fields_%06d.vti", k);
+      write_field_vti(vtk_dir + "/" + name, c.dim, grid.nodes(), grid.spacing(), {{"u_pde", &field}});
+      field_frames.push_back({t, std::string("vtk/") + name});
+    }
+    output_seconds += since(tp);
+  };
+
+  frame(0, u0);
+  std::vector<double> u = u0;
+  Progress progress("layer", c.layers, s.quiet || !root);
+  t0 = Clock::now();
+  double frame_seconds = 0;
+  run_layers(tokens, prob.score(c.sigma), c.tau, c.layers, u, [&](int k, const std::vector<double>& uk) {
+    if (k % c.every == 0 || k == c.layers) {
+      const auto tf = Clock::now();
+      frame(k, uk);
+      frame_seconds += since(tf);
+    }
+    progress.update(k);
+  });
+  attention_seconds += since(t0) - frame_seconds;
+
+  PointResult r;
+  r.n = c.n;
+  r.sigma = c.sigma;
+  r.tau = c.tau;
+  r.layers = c.layers;
+  r.t = c.layers * dt_layer;
+  r.seed = c.seed;
+  r.generator = gen;
+  r.dynamics = relative_errors(u, u_pde);
+  r.seconds = since(t_start);
+
+  // Exact identity (THEORY.md section 2): the degree-weighted mass sum_i d_i u_i is
+  // conserved by every layer.
+  double mass0 = 0, mass = 0;
+  for (std::size_t j = 0; j < u.size(); ++j) {
+    mass0 += degree[j] * u0[j];
+    mass += degree[j] * u[j];
+  }
+
+  if (root) {
+    const auto tp = Clock::now();
+    {
+      std::vector<std::string> cols;
+      for (int d = 0; d < c.dim; ++d) cols.push_back("x" + std::to_string(d));
+      for (const char* name : {"u0", "u_attn", "u_pde"}) cols.push_back(name);
+      CsvWriter csv(s.out_dir + "/tokens.csv", cols);
+      std::vector<double> row(cols.size());
+      for (std::size_t j = 0; j < tokens.size(); ++j) {
+        for (int d = 0; d < c.dim; ++d) row[d] = tokens.coord[d][j];
+        row[c.dim] = u0[j];
+        row[c.dim + 1] = u[j];
+        row[c.dim + 2] = u_pde[j];
+        csv.row(row);
+      }
+    }
+    {
+      CsvWriter csv(s.out_dir + "/summary.csv", summary_columns());
+      csv.row(summary_row(r));
+    }
+    if (c.vtk) {
+      write_pvd(s.out_dir + "/tokens.pvd", token_frames);
+      write_pvd(s.out_dir + "/fields.pvd", field_frames);
+    }
+    output_seconds += since(tp);
+    timings.set("attention", attention_seconds)
+        .set("pde", pde_seconds)
+        .set("output", output_seconds)
+        .set("total", since(t_start));
+    const PdeStats& st = pde->stats();
+    Json m = manifest_header(c, s);
+    m.set("timings_seconds", timings);
+    m.set("results", Json::object()
+                         .set("t", r.t)
+                         .set("generator_constant_c", prob.constant())
+                         .set("gen_err_l2", r.generator.l2)
+                         .set("gen_err_max", r.generator.max)
+                         .set("err_l2", r.dynamics.l2)
+                         .set("err_max", r.dynamics.max)
+                         .set("degree_weighted_mass_initial", mass0)
+                         .set("degree_weighted_mass_final", mass)
+                         .set("density_integral_raw", prob.density().integral()));
+    m.set("pde", Json::object()
+                     .set("ts_type", st.ts_type)
+                     .set("dt", st.dt)
+                     .set("steps", st.steps)
+                     .set("ksp_iterations", st.ksp_iterations)
+                     .set("seconds", st.seconds));
+    Json files = Json::array();
+    for (const char* f : {"tokens.csv", "summary.csv", "manifest.json"}) files.push(f);
+    if (c.vtk) {
+      files.push("tokens.pvd");
+      files.push("fields.pvd");
+    }
+    m.set("outputs", files);
+    write_text(s.out_dir + "/manifest.json", m.dump());
+  }
+  return r;
+}
+
+}  // namespace attnpde

@@ -1,0 +1,93 @@
+#pragma once
+// The side-by-side runner: attention layers on tokens next to the finite-difference
+// solution of the limit PDE (THEORY.md sections 2, 3, 7: targets T1 and T2).
+//
+//   tokens x_j ~ p  ->  generator error  ||(A u0 - u0)/(c sigma^2) - L_2 u0||  (T1)
+//                   ->  K layers u_attn  vs  u_pde(t_K) interpolated to x_j     (T2)
+
+#include <Eigen/Dense>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "attention/density.hpp"
+#include "attention/kernel_dense.hpp"
+#include "discretization/grid.hpp"
+#include "discretization/interpolate.hpp"
+#include "postprocess/json.hpp"
+#include "solver/case.hpp"
+#include "solver/pde_solver.hpp"
+
+namespace attnpde {
+
+struct RunSettings {
+  std::string out_dir;
+  bool quiet = false;
+  int threads = 1;
+  std::string command_line;
+  std::string command;  ///< "run" | "study"
+};
+
+/// Relative errors of approx against exact: l2 = ||a - e||_2 / ||e||_2 and
+/// max = max|a - e| / max|e| (absolute when the reference is 0).
+struct Errors {
+  double l2 = 0.0, max = 0.0;
+};
+Errors relative_errors(const std::vector<double>& approx, const std::vector<double>& exact);
+
+/// One (N, sigma, seed) result: a row of summary.csv.
+struct PointResult {
+  long n = 0;
+  double sigma = 0, tau = 0;
+  int layers = 0;
+  double t = 0;
+  std::uint64_t seed = 0;
+  Errors generator, dynamics;
+  double seconds = 0;
+};
+const std::vector<std::string>& summary_columns();
+std::vector<double> summary_row(const PointResult& r);
+
+/// The numerical objects of a case, built once: density, expressions, G = M^-1,
+/// c(beta, n), gamma = 2 (softmax).
+class Problem {
+ public:
+  explicit Problem(const Case& c);
+  const Case& config() const { return c_; }
+  const Density& density() const { return p_; }
+  Eigen::MatrixXd G() const { return G_; }
+  double gamma() const { return gamma_; }
+  double constant() const { return cst_; }
+  double g_max() const { return g_max_; }
+  MetricScore score(double sigma) const { return MetricScore{c_.metric, c_.beta, sigma}; }
+
+  Tokens sample(long n, std::uint64_t seed) const;
+  std::vector<double> initial_values(const Tokens& t) const;
+  /// L_gamma u0 at the tokens (continuum reference of T1).
+  std::vector<double> generator_reference(const Tokens& t) const;
+  /// T1: (A u0 - u0)/(c sigma^2) against the reference; `degree` receives d_i.
+  Errors generator_error(const Tokens& t, double sigma, const std::vector<double>& u0,
+                         const std::vector<double>& reference, std::vector<double>* degree = nullptr) const;
+  /// Grid, operator and solver of the limit PDE with u(0) = u0.
+  std::unique_ptr<PdeSolver> make_pde(const Grid& grid) const;
+  PeriodicInterpolator interpolator(const Grid& grid, const PdeSolver& pde) const;
+  std::vector<double> at_tokens(const PeriodicInterpolator& f, const Tokens& t) const;
+
+ private:
+  Case c_;
+  Density p_;
+  Expression u0_, p_expr_;
+  Eigen::MatrixXd G_;
+  double gamma_ = 2.0, cst_ = 0.25, g_max_ = 1.0;
+};
+
+/// `attnpde run`: one side-by-side run with all outputs (tokens.csv, summary.csv,
+/// tokens.pvd, fields.pvd, manifest.json) in settings.out_dir.
+PointResult run_case(const Case& c, const RunSettings& settings);
+
+/// Common manifest fields: case, version, commit, threads, ranks, command line.
+Json manifest_header(const Case& c, const RunSettings& settings);
+void write_text(const std::string& path, const std::string& text);
+bool is_root_rank();
+
+}  // namespace attnpde

@@ -1,0 +1,45 @@
+#pragma once
+// The convergence harness (`attnpde study`): runs every (N, sigma, seed) of the [study]
+// table (the N x sigma grid, plus the path sigma = C N^(-1/(dim+6)) when path =
+// "optimal"), measures the generator error (T1, K = 0) and the dynamics error (T2, after
+// K layers) and fits observed rates with 95% confidence intervals.
+// Writes summary.csv (one row per run), rates.json and manifest.json; prints the table.
+
+#include <string>
+#include <vector>
+
+#include "postprocess/rates.hpp"
+#include "solver/runner.hpp"
+
+namespace attnpde {
+
+struct StudyFit {
+  std::string name;      ///< e.g. "generator_vs_sigma"
+  std::string quantity;  ///< summary column fitted
+  std::string against;   ///< "sigma" | "n"
+  std::string fixed;     ///< what is held fixed, as text
+  RateFit fit;
+  double expected = 0.0;  ///< THEORY.md value (NaN when none applies)
+
+  /// Passes when the 95% interval holds the expected slope or the slope is within
+  /// rate_tolerance of it (deterministic lattice tokens give intervals narrower than the
+  /// higher-order terms of the error expansion).
+  bool passes() const;
+};
+
+/// Tolerance on an observed slope (THEORY.md section 7: "or the error is below the
+/// stated tolerance").
+inline constexpr double rate_tolerance = 0.1;
+
+struct StudyResult {
+  std::vector<PointResult> points;
+  std::vector<StudyFit> fits;
+};
+
+StudyResult run_study(const Case& c, const RunSettings& settings);
+
+/// The rate fits of a set of study points (used by run_study, exposed for tests).
+std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& points,
+                                 const std::vector<double>& path_sigmas);
+
+}  // namespace attnpde

@@ -1,0 +1,23 @@
+#include "attention/fast_exp.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace attnpde {
+namespace {
+
+TEST(FastExp, WithinTwoUlpOfStdExpOnClampedRange) {
+  const double ulp_tol = 2.0;
+  double worst = 0;
+  for (double x = -700.0; x <= 0.0; x += 0.0137) {
+    const double ref = std::exp(x);
+    const double ulp = std::nextafter(ref, INFINITY) - ref;
+    worst = std::max(worst, std::abs(fast_exp(x) - ref) / ulp);
+  }
+  EXPECT_LE(worst, ulp_tol);
+  EXPECT_EQ(fast_exp(0.0), 1.0);
+}
+
+}  // namespace
+}  // namespace attnpde

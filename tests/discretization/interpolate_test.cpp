@@ -1,0 +1,46 @@
+#include "discretization/interpolate.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "attention/constants.hpp"
+
+namespace attnpde {
+namespace {
+
+double f(double x, double y) {
+  return std::sin(x) * std::cos(2 * y) + std::exp(std::cos(x + y));
+}
+
+double interpolation_error(int n) {
+  std::vector<double> v(static_cast<std::size_t>(n) * n);
+  const double h = torus_period / n;
+  for (int j = 0; j < n; ++j)
+    for (int i = 0; i < n; ++i) v[static_cast<std::size_t>(j) * n + i] = f(i * h, j * h);
+  PeriodicInterpolator interp(2, {n, n, 1}, v);
+  double err = 0;
+  for (int k = 0; k < 500; ++k) {
+    const double x[2] = {std::fmod(0.37 + 1.618 * k, torus_period), std::fmod(0.11 + 2.718 * k, torus_period)};
+    err = std::max(err, std::abs(interp(x) - f(x[0], x[1])));
+  }
+  return err;
+}
+
+TEST(Interpolation, ExactAtNodesAndSixthOrder) {
+  const int n = 16;
+  std::vector<double> v(n * n);
+  for (std::size_t k = 0; k < v.size(); ++k) v[k] = std::sin(0.1 * k);
+  PeriodicInterpolator interp(2, {n, n, 1}, v);
+  const double h = torus_period / n;
+  const double x[2] = {3 * h, 5 * h};
+  EXPECT_NEAR(interp(x), v[5 * n + 3], 1e-14);
+
+  const double e1 = interpolation_error(32), e2 = interpolation_error(64);
+  const double order = std::log2(e1 / e2);
+  std::printf("interpolation error %.3e -> %.3e, order %.2f\n", e1, e2, order);
+  EXPECT_GT(order, 5.0);
+}
+
+}  // namespace
+}  // namespace attnpde

@@ -1,0 +1,229 @@
+// End-to-end tests of the attnpde command line: the default case writes every output and
+// they read back with VTK's own readers without warnings; every bad input exits 2 with
+// FILE:LINE:COL and writes nothing.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <vtkCallbackCommand.h>
+#include <vtkCommand.h>
+#include <vtkDataArray.h>
+#include <vtkImageData.h>
+#include <vtkNew.h>
+#include <vtkPointData.h>
+#include <vtkUnstructuredGrid.h>
+#include <vtkXMLImageDataReader.h>
+#include <vtkXMLUnstructuredGridReader.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string source_dir = ATTNPDE_SOURCE_DIR;
+const std::string binary = ATTNPDE_BINARY;
+
+struct Result {
+  int rc;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path scratch(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("attnpde_cli_test_" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir.parent_path());
+  return dir;
+}
+
+Result run(const std::string& args) {
+  const fs::path base = scratch("cmd");
+  fs::create_directories(base);
+  const std::string cmd = "cd '" + source_dir + "' && '" + binary + "' " + args + " >'" + (base / "out").string() +
+                          "' 2>'" + (base / "err").string() + "'";
+  const int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(base / "out"), slurp(base / "err")};
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> v;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) v.push_back(l);
+  return v;
+}
+
+TEST(CliBadInput, EachBadCaseExitsTwoWithLocationAndWritesNothing) {
+  const auto expected = lines(slurp(source_dir + "/tests/data/bad/expected.txt"));
+  int checked = 0;
+  for (const auto& line : expected) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto bar = line.find('|');
+    const std::string file = "tests/data/bad/" + line.substr(0, bar);
+    const std::string message = file + line.substr(bar + 1);
+    const fs::path out = scratch("bad_out");
+    const Result r = run("run " + file + " --out '" + out.string() + "'");
+    EXPECT_EQ(r.rc, 2) << file;
+    const auto err = lines(r.err);
+    ASSERT_EQ(err.size(), 1u) << file << ": " << r.err;
+    EXPECT_EQ(err[0].rfind(message, 0), 0u) << "got:      " << err[0] << "\nexpected: " << message;
+    EXPECT_FALSE(fs::exists(out)) << file;
+    ++checked;
+  }
+  EXPECT_GE(checked, 15);
+}
+
+TEST(CliBadInput, MissingFileAndBadOverridesExitTwo) {
+  Result r = run("run cases/no_such_case.toml");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("cases/no_such_case.toml: error: cannot open case file"), std::string::npos) << r.err;
+
+  const fs::path out = scratch("bad_set");
+  r = run("run cases/torus2d_metric.toml --set attention.sigma=-1 --out '" + out.string() + "'");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, "--set: error: attention.sigma: value -1 is outside (0, inf)\n");
+  r = run("run cases/torus2d_metric.toml --set attention.sigmaa=1 --out '" + out.string() + "'");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, "--set: error: attention.sigmaa: unknown key\n");
+  r = run("study cases/torus2d_metric.toml --out '" + out.string() + "'");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("study.n: a study needs a non-empty list"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+// Counts VTK errors and warnings raised while reading.
+struct VtkComplaints {
+  int count = 0;
+  static void on_event(vtkObject*, unsigned long, void* self, void*) { ++static_cast<VtkComplaints*>(self)->count; }
+};
+
+template <class Reader>
+vtkDataSet* read_vtk(Reader& reader, const std::string& path, VtkComplaints& complaints) {
+  vtkNew<vtkCallbackCommand> cb;
+  cb->SetCallback(&VtkComplaints::on_event);
+  cb->SetClientData(&complaints);
+  reader->AddObserver(vtkCommand::ErrorEvent, cb);
+  reader->AddObserver(vtkCommand::WarningEvent, cb);
+  reader->SetFileName(path.c_str());
+  reader->Update();
+  return reader->GetOutput();
+}
+
+void expect_finite_array(vtkDataSet* data, const char* name, vtkIdType points) {
+  vtkDataArray* a = data->GetPointData()->GetArray(name);
+  ASSERT_NE(a, nullptr) << name;
+  ASSERT_EQ(a->GetNumberOfTuples(), points) << name;
+  for (vtkIdType k = 0; k < points; ++k) ASSERT_TRUE(std::isfinite(a->GetTuple1(k))) << name;
+}
+
+// Files and times listed in a .pvd collection.
+std::vector<std::pair<double, std::string>> pvd_entries(const fs::path& pvd) {
+  const std::string text = slurp(pvd);
+  const std::regex entry(R"re(timestep="([^"]+)"[^>]*file="([^"]+)")re");
+  std::vector<std::pair<double, std::string>> v;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), entry); it != std::sregex_iterator(); ++it)
+    v.emplace_back(std::stod((*it)[1]), (*it)[2]);
+  return v;
+}
+
+TEST(CliRun, DefaultCaseWritesEveryOutputAndVtkReadsBack) {
+  const fs::path out = scratch("default");
+  const Result r = run("run cases/torus2d_metric.toml --quiet --out '" + out.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;  // --quiet: no progress lines
+  for (const char* f : {"tokens.csv", "summary.csv", "manifest.json", "tokens.pvd", "fields.pvd"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+
+  const auto csv = lines(slurp(out / "tokens.csv"));
+  ASSERT_GE(csv.size(), 2u);
+  EXPECT_EQ(csv[0], "x0,x1,u0,u_attn,u_pde");
+  EXPECT_EQ(csv.size(), 8001u);  // header + N tokens
+  const auto summary = lines(slurp(out / "summary.csv"));
+  ASSERT_EQ(summary.size(), 2u);
+  EXPECT_EQ(summary[0], "n,sigma,tau,layers,t,seed,gen_err_l2,gen_err_max,err_l2,err_max,seconds");
+  // Full precision: 17 significant digits somewhere in the row.
+  EXPECT_TRUE(std::regex_search(summary[1], std::regex(R"(\d\.\d{16})"))) << summary[1];
+
+  const std::string manifest = slurp(out / "manifest.json");
+  for (const char* key : {"\"version\"", "\"git_commit\"", "\"seed\"", "\"timings_seconds\"", "\"err_l2\"",
+                          "\"gen_err_l2\"", "\"case\"", "\"threads\"", "\"ksp_iterations\""})
+    EXPECT_NE(manifest.find(key), std::string::npos) << key;
+
+  // Token frames: every layer written (every = 4, layers = 40: 11 frames) at t = k tau c sigma^2.
+  const auto tokens = pvd_entries(out / "tokens.pvd");
+  const auto fields = pvd_entries(out / "fields.pvd");
+  ASSERT_EQ(tokens.size(), 11u);
+  ASSERT_EQ(fields.size(), 11u);
+  const double dt_frame = 4 * 0.5 * 0.25 * 0.25 * 0.25;
+  for (std::size_t k = 0; k < tokens.size(); ++k) {
+    EXPECT_NEAR(tokens[k].first, k * dt_frame, 1e-15);
+    VtkComplaints complaints;
+    vtkNew<vtkXMLUnstructuredGridReader> tr;
+    vtkDataSet* cloud = read_vtk(tr, (out / tokens[k].second).string(), complaints);
+    ASSERT_EQ(cloud->GetNumberOfPoints(), 8000);
+    EXPECT_EQ(cloud->GetNumberOfCells(), 8000);
+    for (const char* a : {"u_attn", "u_pde", "error", "p"}) expect_finite_array(cloud, a, 8000);
+    vtkNew<vtkXMLImageDataReader> fr;
+    vtkDataSet* image = read_vtk(fr, (out / fields[k].second).string(), complaints);
+    ASSERT_EQ(image->GetNumberOfPoints(), 97 * 97);
+    expect_finite_array(image, "u_pde", 97 * 97);
+    EXPECT_EQ(complaints.count, 0);
+  }
+}
+
+TEST(CliRun, ThreadCountAndOverridesBehave) {
+  // Same numbers with 1 and 2 threads (rows are summed in a fixed order per thread).
+  const std::string small =
+      "run cases/torus2d_metric.toml --quiet --set tokens.n=1500 --set attention.layers=6 "
+      "--set 'pde.grid=[32, 32]' --set output.vtk=false ";
+  const fs::path a = scratch("t1"), b = scratch("t2");
+  ASSERT_EQ(run(small + "--threads 1 --out '" + a.string() + "'").rc, 0);
+  ASSERT_EQ(run(small + "--threads 2 --out '" + b.string() + "'").rc, 0);
+  auto strip_seconds = [](const std::string& row) { return row.substr(0, row.rfind(',')); };
+  EXPECT_EQ(strip_seconds(lines(slurp(a / "summary.csv"))[1]), strip_seconds(lines(slurp(b / "summary.csv"))[1]));
+  EXPECT_EQ(slurp(a / "tokens.csv"), slurp(b / "tokens.csv"));
+  EXPECT_FALSE(fs::exists(a / "tokens.pvd"));
+  // An integer where a real is expected is accepted (sigma = 1).
+  EXPECT_EQ(run(small + "--set attention.sigma=1 --out '" + a.string() + "'").rc, 0);
+}
+
+TEST(CliRun, PetscOptionsPassThrough) {
+  const fs::path out = scratch("petsc");
+  const Result r =
+      run("run cases/torus2d_metric.toml --quiet --set tokens.n=500 --set attention.layers=2 "
+          "--set output.vtk=false --out '" +
+          out.string() + "' -- -ts_type bdf -ksp_type cg");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const std::string manifest = slurp(out / "manifest.json");
+  EXPECT_NE(manifest.find("\"ts_type\": \"bdf\""), std::string::npos);
+}
+
+TEST(CliKeys, ReadmeReferenceIsCurrent) {
+  const Result r = run("keys");
+  ASSERT_EQ(r.rc, 0);
+  const std::string readme = slurp(source_dir + "/README.md");
+  EXPECT_NE(readme.find(r.out), std::string::npos)
+      << "README.md's case-file reference differs from `attnpde keys`; paste its output into README.md";
+}
+
+TEST(CliCheck, EveryShippedCaseValidates) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(source_dir + "/cases")) {
+    if (e.path().extension() != ".toml") continue;
+    const Result r = run("check cases/" + e.path().filename().string());
+    EXPECT_EQ(r.rc, 0) << e.path() << ": " << r.err;
+    ++n;
+  }
+  EXPECT_GE(n, 2);
+}
+
+}  // namespace
