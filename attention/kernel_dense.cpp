@@ -19,12 +19,20 @@ struct Prepared {
   double inv_eps = 1.0;
 };
 
+// Closed forms of d^beta that vectorize: beta = 2 (Gaussian: q itself) and beta = 1
+// (Laplace-like: sqrt q); other beta go through std::pow.
+enum class Shape { gaussian, laplace, general };
+
+Shape shape_of(double beta) {
+  return beta == 2.0 ? Shape::gaussian : (beta == 1.0 ? Shape::laplace : Shape::general);
+}
+
 Prepared prepare(const MetricScore& score, int dim) {
   if (score.metric.rows() != dim || score.metric.cols() != dim)
     throw std::invalid_argument("metric size does not match the token dimension");
   Prepared p;
   const double eps = temperature(score.sigma, score.beta);
-  const bool gaussian = score.beta == 2.0;
+  const bool gaussian = shape_of(score.beta) == Shape::gaussian;
   for (int a = 0; a < dim; ++a)
     for (int b = 0; b < dim; ++b) p.m[a][b] = gaussian ? score.metric(a, b) / eps : score.metric(a, b);
   p.half_beta = 0.5 * score.beta;
@@ -39,18 +47,24 @@ inline double wrap(double v) {
 }
 
 // Logit -rho(x_i, x_j)/eps for the displacement dx.
-template <int D, bool Gaussian>
+template <int D, Shape S>
 inline double logit(const double (&dx)[D], const Prepared& p) {
   double q = 0.0;
   for (int a = 0; a < D; ++a) {
     q += p.m[a][a] * dx[a] * dx[a];
     for (int b = a + 1; b < D; ++b) q += 2.0 * p.m[a][b] * dx[a] * dx[b];
   }
-  double l = Gaussian ? -q : -std::pow(q, p.half_beta) * p.inv_eps;
+  double l;
+  if constexpr (S == Shape::gaussian)
+    l = -q;
+  else if constexpr (S == Shape::laplace)
+    l = -std::sqrt(q) * p.inv_eps;
+  else
+    l = -std::pow(q, p.half_beta) * p.inv_eps;
   return l < logit_floor ? logit_floor : l;
 }
 
-template <int D, bool Gaussian>
+template <int D, Shape S>
 void apply_kernel(const Tokens& t, const Prepared& p, const double* u, double* out, double* degree) {
   const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(t.size());
   const double* x[D];
@@ -64,7 +78,7 @@ void apply_kernel(const Tokens& t, const Prepared& p, const double* u, double* o
     for (std::ptrdiff_t j = 0; j < n; ++j) {
       double dx[D];
       for (int d = 0; d < D; ++d) dx[d] = wrap(x[d][j] - xi[d]);
-      const double e = fast_exp(logit<D, Gaussian>(dx, p));
+      const double e = fast_exp(logit<D, S>(dx, p));
       s += e;
       su += e * u[j];
     }
@@ -76,10 +90,14 @@ void apply_kernel(const Tokens& t, const Prepared& p, const double* u, double* o
 template <int D>
 void dispatch_beta(const Tokens& t, const MetricScore& score, const double* u, double* out, double* degree) {
   const Prepared p = prepare(score, D);
-  if (score.beta == 2.0)
-    apply_kernel<D, true>(t, p, u, out, degree);
-  else
-    apply_kernel<D, false>(t, p, u, out, degree);
+  switch (shape_of(score.beta)) {
+    case Shape::gaussian:
+      return apply_kernel<D, Shape::gaussian>(t, p, u, out, degree);
+    case Shape::laplace:
+      return apply_kernel<D, Shape::laplace>(t, p, u, out, degree);
+    case Shape::general:
+      return apply_kernel<D, Shape::general>(t, p, u, out, degree);
+  }
 }
 
 }  // namespace
@@ -101,7 +119,7 @@ std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score
   // Row i of A = A applied to the unit vectors, computed directly for clarity.
   const std::size_t n = tokens.size();
   const Prepared p = prepare(score, tokens.dim);
-  const bool gaussian = score.beta == 2.0;
+  const Shape shape = shape_of(score.beta);
   std::vector<double> row(n);
   double s = 0.0;
   for (std::size_t j = 0; j < n; ++j) {
@@ -110,7 +128,9 @@ std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score
       constexpr int D = decltype(dim_tag)::value;
       double dx[D];
       for (int d = 0; d < D; ++d) dx[d] = wrap(tokens.coord[d][j] - tokens.coord[d][i]);
-      l = gaussian ? logit<D, true>(dx, p) : logit<D, false>(dx, p);
+      l = shape == Shape::gaussian  ? logit<D, Shape::gaussian>(dx, p)
+          : shape == Shape::laplace ? logit<D, Shape::laplace>(dx, p)
+                                    : logit<D, Shape::general>(dx, p);
     };
     if (tokens.dim == 1)
       fill(std::integral_constant<int, 1>{});

@@ -219,28 +219,33 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
     m.set("pde", Json::object().set("steps", pde_steps).set("ksp_iterations", ksp_its));
     m.set("results", Json::object().set("points", static_cast<long>(result.points.size())).set("rates", fits));
     Json files = Json::array();
-    for (const char* f : {"summary.csv", "rates.json", "manifest.json"}) files.push(f);
+    for (const char* f : {"summary.csv", "study.csv", "rates.json", "manifest.json"}) files.push(f);
     m.set("outputs", files);
     write_text(s.out_dir + "/manifest.json", m.dump());
 
-    // The table: mean and standard deviation over seeds per (N, sigma).
+    // The table: mean and sample standard deviation over seeds per (N, sigma), printed and
+    // written to study.csv.
+    CsvWriter table(s.out_dir + "/study.csv", {"n", "sigma", "layers", "t", "seeds", "gen_err_l2_mean", "gen_err_l2_sd",
+                                               "gen_err_max_mean", "err_l2_mean", "err_l2_sd", "err_max_mean"});
     std::printf("%10s %10s %7s %10s %6s %24s %24s\n", "N", "sigma", "layers", "t", "seeds", "gen_err_l2 mean (sd)",
                 "err_l2 mean (sd)");
-    for (std::size_t k = 0; k < result.points.size(); k += static_cast<std::size_t>(c.study_seeds)) {
-      double m1 = 0, m2 = 0, s1 = 0, s2 = 0;
-      const int ns = c.study_seeds;
-      for (int q = 0; q < ns; ++q) {
-        m1 += result.points[k + q].generator.l2 / ns;
-        m2 += result.points[k + q].dynamics.l2 / ns;
-      }
-      for (int q = 0; q < ns; ++q) {
-        s1 += std::pow(result.points[k + q].generator.l2 - m1, 2);
-        s2 += std::pow(result.points[k + q].dynamics.l2 - m2, 2);
-      }
-      const double d = ns > 1 ? ns - 1 : 1;
+    const std::size_t ns = static_cast<std::size_t>(c.study_seeds);
+    for (std::size_t k = 0; k < result.points.size(); k += ns) {
+      auto mean_sd = [&](auto get) {
+        double m = 0, v = 0;
+        for (std::size_t q = 0; q < ns; ++q) m += get(result.points[k + q]) / static_cast<double>(ns);
+        for (std::size_t q = 0; q < ns; ++q) v += std::pow(get(result.points[k + q]) - m, 2);
+        return std::pair{m, ns > 1 ? std::sqrt(v / static_cast<double>(ns - 1)) : 0.0};
+      };
+      const auto gen = mean_sd([](const PointResult& r) { return r.generator.l2; });
+      const auto gen_max = mean_sd([](const PointResult& r) { return r.generator.max; });
+      const auto dyn = mean_sd([](const PointResult& r) { return r.dynamics.l2; });
+      const auto dyn_max = mean_sd([](const PointResult& r) { return r.dynamics.max; });
       const auto& p0 = result.points[k];
-      std::printf("%10ld %10.6g %7d %10.4g %6d %13.4e (%8.1e) %13.4e (%8.1e)\n", p0.n, p0.sigma, p0.layers, p0.t, ns,
-                  m1, std::sqrt(s1 / d), m2, std::sqrt(s2 / d));
+      table.row({static_cast<double>(p0.n), p0.sigma, static_cast<double>(p0.layers), p0.t, static_cast<double>(ns),
+                 gen.first, gen.second, gen_max.first, dyn.first, dyn.second, dyn_max.first});
+      std::printf("%10ld %10.6g %7d %10.4g %6zu %13.4e (%8.1e) %13.4e (%8.1e)\n", p0.n, p0.sigma, p0.layers, p0.t, ns,
+                  gen.first, gen.second, dyn.first, dyn.second);
     }
     std::printf("\n%-24s %-24s %8s %18s %9s %6s\n", "rate", "fixed", "slope", "95% CI", "expected", "pass");
     for (const auto& f : result.fits) {
@@ -253,7 +258,7 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       std::printf("%-24s %-24s %8.3f %18s %9s %6s\n", f.name.c_str(), f.fixed.c_str(), f.fit.slope, ci, ex,
                   std::isfinite(f.expected) ? (f.passes() ? "yes" : "NO") : "-");
     }
-    std::printf("\noutputs: %s/{summary.csv,rates.json,manifest.json}\n", s.out_dir.c_str());
+    std::printf("\noutputs: %s/{summary.csv,study.csv,rates.json,manifest.json}\n", s.out_dir.c_str());
   }
   return result;
 }

@@ -227,3 +227,43 @@ TEST(CliCheck, EveryShippedCaseValidates) {
 }
 
 }  // namespace
+
+namespace {
+
+// Short summary of a run, rounded to 3 significant digits (no timings), for golden files.
+std::string rounded_summary(const fs::path& summary_csv) {
+  const auto rows = lines(slurp(summary_csv));
+  std::istringstream head(rows.at(0)), vals(rows.at(1));
+  std::string out, name, value;
+  while (std::getline(head, name, ',') && std::getline(vals, value, ',')) {
+    if (name == "seconds") continue;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.3g", std::stod(value));
+    out += name + " " + buf + "\n";
+  }
+  return out;
+}
+
+// Case regression: every shipped case that is not a study runs as a user would run it
+// and its rounded summary equals tests/data/golden/<case>.txt. Catches silent changes of
+// the numbers (set ATTNPDE_UPDATE_GOLDEN=1 to rewrite the files after an intended change).
+TEST(CaseRegression, EveryRunCaseMatchesItsGoldenSummary) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(source_dir + "/cases")) {
+    const std::string name = e.path().stem().string();
+    if (e.path().extension() != ".toml" || name.find("study") != std::string::npos) continue;
+    const fs::path out = scratch("case_" + name);
+    const Result r = run("run cases/" + name + ".toml --quiet --out '" + out.string() + "'");
+    ASSERT_EQ(r.rc, 0) << name << ": " << r.err;
+    for (const char* f : {"tokens.csv", "summary.csv", "manifest.json", "tokens.pvd", "fields.pvd"})
+      EXPECT_TRUE(fs::exists(out / f)) << name << ": " << f;
+    const std::string got = rounded_summary(out / "summary.csv");
+    const fs::path golden = fs::path(source_dir) / "tests/data/golden" / (name + ".txt");
+    if (std::getenv("ATTNPDE_UPDATE_GOLDEN")) std::ofstream(golden) << got;
+    EXPECT_EQ(got, slurp(golden)) << name;
+    ++n;
+  }
+  EXPECT_GE(n, 3);
+}
+
+}  // namespace

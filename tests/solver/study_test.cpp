@@ -29,7 +29,7 @@ TEST(StudyCase, ObservedRatesMatchTheory) {
     ++checked;
   }
   EXPECT_EQ(checked, 4);  // generator and dynamics in sigma; both along the optimal path
-  for (const char* file : {"summary.csv", "rates.json", "manifest.json"})
+  for (const char* file : {"summary.csv", "study.csv", "rates.json", "manifest.json"})
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(s.out_dir) / file)) << file;
 }
 
