@@ -33,5 +33,25 @@ TEST(StudyCase, ObservedRatesMatchTheory) {
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(s.out_dir) / file)) << file;
 }
 
+// The variance term: i.i.d. tokens at fixed sigma, generator error ~ N^-1/2.
+TEST(StudyCase, VarianceOfIidTokensFallsLikeInverseSquareRootOfN) {
+  const std::string path = std::string(ATTNPDE_SOURCE_DIR) + "/cases/torus2d_variance.toml";
+  const Case c = load_case(path, {}, true);
+  RunSettings s;
+  s.out_dir = (std::filesystem::temp_directory_path() / "attnpde_variance_test").string();
+  s.quiet = true;
+  s.command = "study";
+  const StudyResult r = run_study(c, s);
+  bool found = false;
+  for (const auto& f : r.fits) {
+    if (f.name != "generator_vs_n") continue;
+    found = true;
+    std::printf("generator_vs_n slope %.4f CI [%.4f, %.4f]\n", f.fit.slope, f.fit.ci_low, f.fit.ci_high);
+    EXPECT_DOUBLE_EQ(f.expected, -0.5);
+    EXPECT_TRUE(f.passes());
+  }
+  EXPECT_TRUE(found);
+}
+
 }  // namespace
 }  // namespace attnpde
