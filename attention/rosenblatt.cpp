@@ -56,15 +56,17 @@ InverseRosenblatt::InverseRosenblatt(const Density& p, int modes) : dim_(p.dim()
   }
   c_ = std::move(data);
   for (int d = 0; d < dim_; ++d) width_[d] = w;
-  // Resolution diagnostic: largest coefficient with some |k_d| = kmax.
+  // Resolution diagnostic: largest coefficient in the outer quarter of the retained modes
+  // (a band, not only |k| = kmax: symmetric densities have zero odd modes).
   const cplx c0 = c_[static_cast<std::size_t>(kmax_) + w * (dim_ > 1 ? kmax_ + (dim_ > 2 ? w * kmax_ : 0) : 0)];
+  const int band = (3 * kmax_) / 4;
   double edge = 0;
   for (int k2 = 0; k2 < width_[2]; ++k2)
     for (int k1 = 0; k1 < width_[1]; ++k1)
       for (int k0 = 0; k0 < width_[0]; ++k0) {
-        const bool outer =
-            k0 == 0 || k0 == w - 1 || (dim_ > 1 && (k1 == 0 || k1 == w - 1)) || (dim_ > 2 && (k2 == 0 || k2 == w - 1));
-        if (outer)
+        const int kk = std::max({std::abs(k0 - kmax_), dim_ > 1 ? std::abs(k1 - kmax_) : 0,
+                                 dim_ > 2 ? std::abs(k2 - kmax_) : 0});
+        if (kk >= band)
           edge = std::max(edge, std::abs(c_[(static_cast<std::size_t>(k2) * width_[1] + k1) * width_[0] + k0]));
       }
   tail_ = edge / std::abs(c0);

@@ -28,7 +28,7 @@ class InverseRosenblatt {
   explicit InverseRosenblatt(const Density& p, int modes = 0);
   /// Maps u in [0,1)^dim to x in [0, 2 pi)^dim.
   std::array<double, 3> map(const double* u) const;
-  /// max |c_k| over the outermost retained modes / |c_0|.
+  /// max |c_k| over the outer quarter of the retained modes / |c_0|.
   double series_tail() const { return tail_; }
 
  private:

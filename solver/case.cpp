@@ -11,6 +11,7 @@
 
 #include "attention/density.hpp"
 #include "attention/metric.hpp"
+#include "attention/rosenblatt.hpp"
 #include "discretization/expression.hpp"
 #include "postprocess/json.hpp"
 #include "solver/case_keys.hpp"
@@ -245,7 +246,14 @@ void apply_override(TValue& root, const Override& o) {
   } catch (const std::exception& e) {
     const bool stringy = spec->type == KeyType::string || spec->type == KeyType::expression;
     if (!stringy) throw InputError(override_origin, 0, 0, spec->name(), "value '" + value + "' is not valid TOML");
-    parsed = TValue(value);  // a bare word for a string key
+    // A bare word for a string key: quote it, so the value still carries its origin.
+    std::string quoted = "v = \"";
+    for (char ch : value) {
+      if (ch == '"' || ch == '\\') quoted += '\\';
+      quoted += ch;
+    }
+    std::istringstream in(quoted + "\"");
+    parsed = toml::parse<toml::discard_comments, std::map, std::vector>(in, override_origin).as_table().at("v");
   }
   auto& table = root.as_table();
   if (!table.count(section) || !table.at(section).is_table()) table[section] = TValue(toml::table{});
@@ -404,6 +412,19 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
       for (int d = 0; d < c.dim; ++d) os << (d ? ", " : "") << p.argmin()[d];
       os << ") it is " << p.min_raw();
       fail(val("density.expr"), path, "density.expr", os.str());
+    }
+    // The quasi sampler maps lattice points through CDFs integrated from the Fourier
+    // series of p: a density the series does not resolve would be sampled wrongly.
+    if (c.sampler == "quasi" && !p.is_uniform()) {
+      const InverseRosenblatt map(p);
+      const double max_tail = 1e-8;
+      if (!(map.series_tail() <= max_tail)) {
+        std::ostringstream os;
+        os << "density is too rough for sampler = \"quasi\" (its Fourier series keeps " << map.series_tail()
+           << " of the mean in the highest modes, more than " << max_tail
+           << "); use a smoother density or sampler = \"random\"";
+        fail(val("density.expr"), path, "density.expr", os.str());
+      }
     }
   }
 
