@@ -30,7 +30,13 @@ RateFit fit_power_law(const std::vector<double>& x, const std::vector<double>& e
   f.points = static_cast<int>(m);
   f.slope = sxy / sxx;
   f.intercept = my - f.slope * mx;
-  const double sse = std::max(0.0, syy - f.slope * sxy);
+  // Residual sum of squares summed directly (syy - slope sxy cancels catastrophically
+  // for data on an exact power law).
+  double sse = 0;
+  for (std::size_t k = 0; k < m; ++k) {
+    const double r = std::log(error[k]) - f.intercept - f.slope * std::log(x[k]);
+    sse += r * r;
+  }
   f.r2 = syy > 0 ? 1.0 - sse / syy : 1.0;
   if (m >= 3) {
     const double dof = static_cast<double>(m - 2);

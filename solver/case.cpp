@@ -262,7 +262,7 @@ void apply_override(TValue& root, const Override& o) {
 
 // Column of `key` on the line of a value (the key itself is not located by toml11).
 int key_column(const TValue& v, const std::string& key) {
-  const std::string& line = v.location().line_str();
+  const std::string line = v.location().line_str();  // location() returns a temporary
   const auto pos = line.find(key);
   return pos == std::string::npos ? static_cast<int>(v.location().column()) : static_cast<int>(pos) + 1;
 }

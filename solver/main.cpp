@@ -121,7 +121,9 @@ int main(int argc, char** argv) {
     settings.threads = omp_get_max_threads();
     settings.command_line = command_line;
     settings.command = run->parsed() ? "run" : "study";
-    PetscSession petsc_session(static_cast<int>(petsc.size()), petsc.data());
+    const int petsc_argc = static_cast<int>(petsc.size());
+    petsc.push_back(nullptr);  // MPI and PETSc expect argv[argc] == NULL
+    PetscSession petsc_session(petsc_argc, petsc.data());
     if (run->parsed()) {
       const auto r = attnpde::run_case(c, settings);
       if (attnpde::is_root_rank()) {
