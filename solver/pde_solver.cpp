@@ -34,6 +34,11 @@ PdeSolver::PdeSolver(const Grid& grid, MatOwner op, const PointFunction& u0, con
   ATTNPDE_PETSC(TSGetSNES(ts_, &snes));
   ATTNPDE_PETSC(SNESGetKSP(snes, &ksp));
   ATTNPDE_PETSC(KSPSetTolerances(ksp, options.rtol, options.atol, PETSC_DEFAULT, PETSC_DEFAULT));
+  // Fixed steps by default for every TS type (TSBDF and TSRK would otherwise adapt with
+  // their own loose tolerances); -ts_adapt_type basic turns adaptivity on.
+  TSAdapt adapt;
+  ATTNPDE_PETSC(TSGetAdapt(ts_, &adapt));
+  ATTNPDE_PETSC(TSAdaptSetType(adapt, TSADAPTNONE));
   ATTNPDE_PETSC(TSSetFromOptions(ts_));
   PetscReal dt_opt = dt_target_;
   ATTNPDE_PETSC(TSGetTimeStep(ts_, &dt_opt));  // -ts_dt may have changed it

@@ -122,5 +122,40 @@ TEST(PdeSolver, ConservesWeightedMass) {
   EXPECT_GT(pde.stats().steps, 0);
 }
 
+// Options after "--" reach TSSetFromOptions: Crank-Nicolson, BDF2 and explicit RK4 (with
+// a stable step) agree on a smooth case to their temporal errors.
+TEST(PdeSolver, CrankNicolsonBdf2AndRk4Agree) {
+  const int n = 32;
+  const double t_end = 0.2;
+  Grid grid(PETSC_COMM_WORLD, {n, n});
+  const Expression phi(phi_expr), p(p_expr);
+  auto w = [&](const double* x) { return std::pow(p.at(x, 2), 2); };
+  auto solve = [&](const std::vector<std::pair<const char*, const char*>>& options, double dt) {
+    for (const auto& [k, v] : options) ATTNPDE_PETSC(PetscOptionsSetValue(nullptr, k, v));
+    PdeOptions opt;
+    opt.dt = dt;
+    PdeSolver pde(grid, assemble_operator(grid, full_g(), w), [&](const double* x) { return phi.at(x, 2); }, opt, 1.0);
+    for (const auto& [k, v] : options) ATTNPDE_PETSC(PetscOptionsClearValue(nullptr, k));
+    pde.advance_to(t_end);
+    return std::pair{pde.gather(), pde.stats().ts_type};
+  };
+  const double h = grid.spacing()[0];
+  const auto [cn, cn_type] = solve({}, 1e-3);
+  const auto [bdf, bdf_type] = solve({{"-ts_type", "bdf"}, {"-ts_bdf_order", "2"}}, 1e-3);
+  const auto [rk, rk_type] = solve({{"-ts_type", "rk"}, {"-ts_rk_type", "4"}}, 0.1 * h * h);
+  EXPECT_EQ(cn_type, "cn");
+  EXPECT_EQ(bdf_type, "bdf");
+  EXPECT_EQ(rk_type, "rk");
+  double d_bdf = 0, d_rk = 0, scale = 0;
+  for (std::size_t k = 0; k < cn.size(); ++k) {
+    d_bdf = std::max(d_bdf, std::abs(bdf[k] - cn[k]));
+    d_rk = std::max(d_rk, std::abs(rk[k] - cn[k]));
+    scale = std::max(scale, std::abs(cn[k]));
+  }
+  std::printf("max |BDF2 - CN| %.3e, max |RK4 - CN| %.3e (scale %.3f)\n", d_bdf, d_rk, scale);
+  EXPECT_LT(d_bdf, 1e-5 * scale);  // O(dt^2) with dt = 1e-3
+  EXPECT_LT(d_rk, 1e-6 * scale);   // CN's own O(dt^2) error dominates
+}
+
 }  // namespace
 }  // namespace attnpde
