@@ -64,8 +64,8 @@ inline double logit(const double (&dx)[D], const Prepared& p) {
   return l < logit_floor ? logit_floor : l;
 }
 
-template <int D, Shape S>
-void apply_kernel(const Tokens& t, const Prepared& p, const double* u, double* out, double* degree) {
+template <int D, Shape S, bool Weighted>
+void apply_kernel(const Tokens& t, const Prepared& p, const double* u, double* out, double* degree, const double* w) {
   const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(t.size());
   const double* x[D];
   for (int d = 0; d < D; ++d) x[d] = t.coord[d].data();
@@ -78,7 +78,8 @@ void apply_kernel(const Tokens& t, const Prepared& p, const double* u, double* o
     for (std::ptrdiff_t j = 0; j < n; ++j) {
       double dx[D];
       for (int d = 0; d < D; ++d) dx[d] = wrap(x[d][j] - xi[d]);
-      const double e = fast_exp(logit<D, S>(dx, p));
+      double e = fast_exp(logit<D, S>(dx, p));
+      if constexpr (Weighted) e *= w[j];
       s += e;
       su += e * u[j];
     }
@@ -87,35 +88,47 @@ void apply_kernel(const Tokens& t, const Prepared& p, const double* u, double* o
   }
 }
 
+template <int D, Shape S>
+void dispatch_weights(const Tokens& t, const Prepared& p, const double* u, double* out, double* degree,
+                      const double* w) {
+  if (w)
+    apply_kernel<D, S, true>(t, p, u, out, degree, w);
+  else
+    apply_kernel<D, S, false>(t, p, u, out, degree, nullptr);
+}
+
 template <int D>
-void dispatch_beta(const Tokens& t, const MetricScore& score, const double* u, double* out, double* degree) {
+void dispatch_beta(const Tokens& t, const MetricScore& score, const double* u, double* out, double* degree,
+                   const double* w) {
   const Prepared p = prepare(score, D);
   switch (shape_of(score.beta)) {
     case Shape::gaussian:
-      return apply_kernel<D, Shape::gaussian>(t, p, u, out, degree);
+      return dispatch_weights<D, Shape::gaussian>(t, p, u, out, degree, w);
     case Shape::laplace:
-      return apply_kernel<D, Shape::laplace>(t, p, u, out, degree);
+      return dispatch_weights<D, Shape::laplace>(t, p, u, out, degree, w);
     case Shape::general:
-      return apply_kernel<D, Shape::general>(t, p, u, out, degree);
+      return dispatch_weights<D, Shape::general>(t, p, u, out, degree, w);
   }
 }
 
 }  // namespace
 
-void apply_attention(const Tokens& tokens, const MetricScore& score, const double* u, double* out, double* degree) {
+void apply_attention(const Tokens& tokens, const MetricScore& score, const double* u, double* out, double* degree,
+                     const double* weights) {
   switch (tokens.dim) {
     case 1:
-      return dispatch_beta<1>(tokens, score, u, out, degree);
+      return dispatch_beta<1>(tokens, score, u, out, degree, weights);
     case 2:
-      return dispatch_beta<2>(tokens, score, u, out, degree);
+      return dispatch_beta<2>(tokens, score, u, out, degree, weights);
     case 3:
-      return dispatch_beta<3>(tokens, score, u, out, degree);
+      return dispatch_beta<3>(tokens, score, u, out, degree, weights);
     default:
       throw std::invalid_argument("token dimension must be 1, 2 or 3");
   }
 }
 
-std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score, std::size_t i) {
+std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score, std::size_t i,
+                                  const double* weights) {
   // Row i of A = A applied to the unit vectors, computed directly for clarity.
   const std::size_t n = tokens.size();
   const Prepared p = prepare(score, tokens.dim);
@@ -138,7 +151,7 @@ std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score
       fill(std::integral_constant<int, 2>{});
     else
       fill(std::integral_constant<int, 3>{});
-    row[j] = fast_exp(l);
+    row[j] = fast_exp(l) * (weights ? weights[j] : 1.0);
     s += row[j];
   }
   for (double& v : row) v /= s;

@@ -26,13 +26,16 @@ struct MetricScore {
   double sigma = 0.1;      ///< kernel width; eps = sigma^beta
 };
 
-/// out = A u; if `degree` is not null, degree[i] = d_i = sum_j K_ij. `u` and `out` have
-/// N entries and must not overlap.
+/// out = A u with A_ij = K_ij w_j / sum_k K_ik w_k, column weights w (`weights`; null
+/// means w = 1, plain softmax). Every normalization of attention/normalization.hpp is of
+/// this form. If `degree` is not null, degree[i] = sum_j K_ij w_j. `u` and `out` have N
+/// entries and must not overlap.
 void apply_attention(const Tokens& tokens, const MetricScore& score, const double* u, double* out,
-                     double* degree = nullptr);
+                     double* degree = nullptr, const double* weights = nullptr);
 
 /// Row i of A (N entries), computed with the same arithmetic as apply_attention. For
 /// tests and small N.
-std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score, std::size_t i);
+std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score, std::size_t i,
+                                  const double* weights = nullptr);
 
 }  // namespace attnpde

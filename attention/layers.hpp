@@ -12,8 +12,9 @@ namespace attnpde {
 /// Called after layer k (1-based) with the current values; may be empty.
 using LayerCallback = std::function<void(int k, const std::vector<double>& u)>;
 
-/// Applies `layers` residual layers with step tau in place.
+/// Applies `layers` residual layers with step tau in place; `weights` are the column
+/// weights of the normalization (attention/normalization.hpp; null for softmax).
 void run_layers(const Tokens& tokens, const MetricScore& score, double tau, int layers, std::vector<double>& u,
-                const LayerCallback& after_layer = {});
+                const LayerCallback& after_layer = {}, const double* weights = nullptr);
 
 }  // namespace attnpde

@@ -365,6 +365,10 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   c.beta = r.real(val("attention.beta"), sp("attention.beta"));
   c.sigma = r.real(val("attention.sigma"), sp("attention.sigma"));
   c.normalization = r.string(val("attention.normalization"), sp("attention.normalization"));
+  c.alpha = r.real(val("attention.alpha"), sp("attention.alpha"));
+  c.sinkhorn_tol = r.real(val("attention.sinkhorn_tol"), sp("attention.sinkhorn_tol"));
+  c.sinkhorn_max_iter =
+      static_cast<int>(r.integer(val("attention.sinkhorn_max_iter"), sp("attention.sinkhorn_max_iter")));
   c.tau = r.real(val("attention.tau"), sp("attention.tau"));
   c.layers = static_cast<int>(r.integer(val("attention.layers"), sp("attention.layers")));
   c.u0 = r.expression(val("initial.u0"), sp("initial.u0"));

@@ -49,7 +49,10 @@ struct Case {
   Eigen::MatrixXd metric;
   double beta = 2.0;
   double sigma = 0.0;
-  std::string normalization;  ///< "softmax"
+  std::string normalization;  ///< "softmax" | "alpha" | "sinkhorn"
+  double alpha = 1.0;
+  double sinkhorn_tol = 1e-12;
+  int sinkhorn_max_iter = 2000;
   double tau = 0.5;
   int layers = 0;
   // [initial]

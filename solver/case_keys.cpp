@@ -62,8 +62,16 @@ std::vector<KeySpec> make_keys() {
                "identity"),
       ranged(spec("attention", "beta", T::real, "2", "Exponent beta of the distance; eps = sigma^beta."), 0, 64, true),
       ranged(spec("attention", "sigma", T::real, "", "Kernel width sigma."), 0, inf, true),
-      choice(spec("attention", "normalization", T::string, "\"softmax\"", "Row normalization of the kernel."),
-             {"softmax"}),
+      choice(spec("attention", "normalization", T::string, "\"softmax\"",
+                  "`softmax` (limit gamma = 2), `alpha` (w_j = q_j^-alpha, gamma = 2 (1 - alpha)), `sinkhorn` "
+                  "(doubly stochastic, gamma = 1)."),
+             {"softmax", "alpha", "sinkhorn"}),
+      ranged(
+          spec("attention", "alpha", T::real, "1", "alpha of the `alpha` normalization (1: gamma = 0, div(G grad u))."),
+          0, 1),
+      ranged(spec("attention", "sinkhorn_tol", T::real, "1e-12", "Sinkhorn tolerance on max_i |s_i (K s)_i - 1|."), 0,
+             1, true, true),
+      ranged(spec("attention", "sinkhorn_max_iter", T::integer, "2000", "Sinkhorn iteration cap."), 1, 1e6),
       ranged(spec("attention", "tau", T::real, "0.5", "Residual step: u <- u + tau (A u - u)."), 0, 1, true),
       ranged(spec("attention", "layers", T::integer, "10", "Number of layers K; t_K = K tau c sigma^2."), 0, 1e7),
       spec("initial", "u0", T::expression, "", "Initial values u0(x, y, z) of tokens and grid."),

@@ -71,7 +71,11 @@ std::vector<double> summary_row(const PointResult& r) {
 Problem::Problem(const Case& c)
     : c_(c), p_(c.density_expr, c.dim), u0_(c.u0), p_expr_(c.density_expr), G_(metric_inverse(c.metric)) {
   cst_ = generator_constant(c.beta, c.dim);
-  gamma_ = 2.0;  // softmax (THEORY.md section 2: gamma = 2 (1 - alpha), alpha = 0)
+  norm_.kind = c.normalization;
+  norm_.alpha = c.alpha;
+  norm_.sinkhorn_tol = c.sinkhorn_tol;
+  norm_.sinkhorn_max_iter = c.sinkhorn_max_iter;
+  gamma_ = normalization_gamma(norm_);  // THEORY.md section 2
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(G_);
   g_max_ = eig.eigenvalues().maxCoeff();
 }
@@ -98,11 +102,10 @@ std::vector<double> Problem::generator_reference(const Tokens& t) const {
   return lu;
 }
 
-Errors Problem::generator_error(const Tokens& t, double sigma, const std::vector<double>& u0,
-                                const std::vector<double>& reference, std::vector<double>* degree) const {
+Errors Problem::generator_error(const Tokens& t, double sigma, const ColumnWeights& w, const std::vector<double>& u0,
+                                const std::vector<double>& reference) const {
   std::vector<double> au(t.size());
-  if (degree) degree->resize(t.size());
-  apply_attention(t, score(sigma), u0.data(), au.data(), degree ? degree->data() : nullptr);
+  apply_attention(t, score(sigma), u0.data(), au.data(), nullptr, w.data());
   const double scale = 1.0 / (cst_ * sigma * sigma);
   for (std::size_t j = 0; j < t.size(); ++j) au[j] = (au[j] - u0[j]) * scale;
   return relative_errors(au, reference);
@@ -178,8 +181,12 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   const std::vector<double> lu = prob.generator_reference(tokens);
   timings.set("generator_reference", since(t0));
   t0 = Clock::now();
-  std::vector<double> degree;
-  const Errors gen = prob.generator_error(tokens, c.sigma, u0, lu, &degree);
+  const ColumnWeights weights = prob.weights(tokens, c.sigma);
+  if (!weights.converged && root)
+    std::fprintf(stderr, "attnpde: warning: Sinkhorn stopped after %d iterations at marginal error %.3e > %.3e\n",
+                 weights.iterations, weights.marginal_error, c.sinkhorn_tol);
+  const std::vector<double> conserved = conserved_weights(tokens, prob.score(c.sigma), weights);
+  const Errors gen = prob.generator_error(tokens, c.sigma, weights, u0, lu);
   double attention_seconds = since(t0);
 
   Grid grid(PETSC_COMM_WORLD, c.grid);
@@ -231,14 +238,17 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   Progress progress("layer", c.layers, s.quiet || !root);
   t0 = Clock::now();
   double frame_seconds = 0;
-  run_layers(tokens, prob.score(c.sigma), c.tau, c.layers, u, [&](int k, const std::vector<double>& uk) {
-    if (k % c.every == 0 || k == c.layers) {
-      const auto tf = Clock::now();
-      frame(k, uk);
-      frame_seconds += since(tf);
-    }
-    progress.update(k);
-  });
+  run_layers(
+      tokens, prob.score(c.sigma), c.tau, c.layers, u,
+      [&](int k, const std::vector<double>& uk) {
+        if (k % c.every == 0 || k == c.layers) {
+          const auto tf = Clock::now();
+          frame(k, uk);
+          frame_seconds += since(tf);
+        }
+        progress.update(k);
+      },
+      weights.data());
   attention_seconds += since(t0) - frame_seconds;
 
   PointResult r;
@@ -252,12 +262,12 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   r.dynamics = relative_errors(u, u_pde);
   r.seconds = since(t_start);
 
-  // Exact identity (THEORY.md section 2): the degree-weighted mass sum_i d_i u_i is
-  // conserved by every layer.
+  // Exact identity (THEORY.md section 2): sum_i c_i u_i with c_i = w_i (K w)_i (the
+  // degrees for softmax) is conserved by every layer.
   double mass0 = 0, mass = 0;
   for (std::size_t j = 0; j < u.size(); ++j) {
-    mass0 += degree[j] * u0[j];
-    mass += degree[j] * u[j];
+    mass0 += conserved[j] * u0[j];
+    mass += conserved[j] * u[j];
   }
 
   if (root) {
@@ -299,9 +309,16 @@ PointResult run_case(const Case& c, const RunSettings& s) {
                          .set("gen_err_max", r.generator.max)
                          .set("err_l2", r.dynamics.l2)
                          .set("err_max", r.dynamics.max)
-                         .set("degree_weighted_mass_initial", mass0)
-                         .set("degree_weighted_mass_final", mass)
+                         .set("gamma", prob.gamma())
+                         .set("conserved_mass_initial", mass0)
+                         .set("conserved_mass_final", mass)
                          .set("density_integral_raw", prob.density().integral()));
+    Json norm = Json::object().set("kind", c.normalization);
+    if (c.normalization == "sinkhorn")
+      norm.set("iterations", weights.iterations)
+          .set("marginal_error", weights.marginal_error)
+          .set("converged", weights.converged);
+    m.set("normalization", norm);
     m.set("pde", Json::object()
                      .set("ts_type", st.ts_type)
                      .set("dt", st.dt)

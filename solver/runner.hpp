@@ -12,6 +12,7 @@
 
 #include "attention/density.hpp"
 #include "attention/kernel_dense.hpp"
+#include "attention/normalization.hpp"
 #include "discretization/grid.hpp"
 #include "discretization/interpolate.hpp"
 #include "postprocess/json.hpp"
@@ -49,7 +50,7 @@ const std::vector<std::string>& summary_columns();
 std::vector<double> summary_row(const PointResult& r);
 
 /// The numerical objects of a case, built once: density, expressions, G = M^-1,
-/// c(beta, n), gamma = 2 (softmax).
+/// c(beta, n), gamma of the normalization.
 class Problem {
  public:
   explicit Problem(const Case& c);
@@ -65,9 +66,11 @@ class Problem {
   std::vector<double> initial_values(const Tokens& t) const;
   /// L_gamma u0 at the tokens (continuum reference of T1).
   std::vector<double> generator_reference(const Tokens& t) const;
-  /// T1: (A u0 - u0)/(c sigma^2) against the reference; `degree` receives d_i.
-  Errors generator_error(const Tokens& t, double sigma, const std::vector<double>& u0,
-                         const std::vector<double>& reference, std::vector<double>* degree = nullptr) const;
+  /// Column weights of the case's normalization on these tokens (computed once).
+  ColumnWeights weights(const Tokens& t, double sigma) const { return column_weights(t, score(sigma), norm_); }
+  /// T1: (A u0 - u0)/(c sigma^2) against the reference, A normalized by `w`.
+  Errors generator_error(const Tokens& t, double sigma, const ColumnWeights& w, const std::vector<double>& u0,
+                         const std::vector<double>& reference) const;
   /// Grid, operator and solver of the limit PDE with u(0) = u0.
   std::unique_ptr<PdeSolver> make_pde(const Grid& grid) const;
   PeriodicInterpolator interpolator(const Grid& grid, const PdeSolver& pde) const;
@@ -78,6 +81,7 @@ class Problem {
   Density p_;
   Expression u0_, p_expr_;
   Eigen::MatrixXd G_;
+  NormalizationSpec norm_;
   double gamma_ = 2.0, cst_ = 0.25, g_max_ = 1.0;
 };
 

@@ -152,6 +152,7 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
   Progress progress("study point", total, s.quiet || !root);
   StudyResult result;
   long done = 0;
+  int sinkhorn_unconverged = 0;
   for (const auto& pt : plan) {
     for (int rep = 0; rep < c.study_seeds; ++rep) {
       const auto t0 = Clock::now();
@@ -165,9 +166,11 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       r.layers = layers_for(pt.sigma);
       r.t = r.layers * c.tau * prob.constant() * pt.sigma * pt.sigma;
       r.seed = seed;
-      r.generator = prob.generator_error(tokens, pt.sigma, u0, prob.generator_reference(tokens));
+      const ColumnWeights weights = prob.weights(tokens, pt.sigma);
+      if (!weights.converged) ++sinkhorn_unconverged;
+      r.generator = prob.generator_error(tokens, pt.sigma, weights, u0, prob.generator_reference(tokens));
       std::vector<double> u = u0;
-      run_layers(tokens, prob.score(pt.sigma), c.tau, r.layers, u);
+      run_layers(tokens, prob.score(pt.sigma), c.tau, r.layers, u, {}, weights.data());
       r.dynamics = relative_errors(u, prob.at_tokens(reference_at(pt.sigma), tokens));
       r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       result.points.push_back(r);
@@ -217,6 +220,11 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
                                  .set("total", std::chrono::duration<double>(Clock::now() - t_start).count())
                                  .set("pde", pde_seconds));
     m.set("pde", Json::object().set("steps", pde_steps).set("ksp_iterations", ksp_its));
+    m.set("normalization",
+          Json::object().set("kind", c.normalization).set("sinkhorn_unconverged_points", sinkhorn_unconverged));
+    if (sinkhorn_unconverged)
+      std::fprintf(stderr, "attnpde: warning: Sinkhorn did not reach its tolerance at %d study points\n",
+                   sinkhorn_unconverged);
     m.set("results", Json::object().set("points", static_cast<long>(result.points.size())).set("rates", fits));
     Json files = Json::array();
     for (const char* f : {"summary.csv", "study.csv", "rates.json", "manifest.json"}) files.push(f);

@@ -1,0 +1,64 @@
+#include "attention/normalization.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace attnpde {
+
+double normalization_gamma(const NormalizationSpec& spec) {
+  if (spec.kind == "softmax") return 2.0;
+  if (spec.kind == "alpha") return 2.0 * (1.0 - spec.alpha);
+  if (spec.kind == "sinkhorn") return 1.0;
+  throw std::invalid_argument("unknown normalization '" + spec.kind + "'");
+}
+
+namespace {
+// (K w)_i for column weights w (null: w = 1).
+std::vector<double> kernel_sums(const Tokens& t, const MetricScore& score, const double* w) {
+  std::vector<double> ones(t.size(), 1.0), out(t.size()), sums(t.size());
+  apply_attention(t, score, ones.data(), out.data(), sums.data(), w);
+  return sums;
+}
+}  // namespace
+
+ColumnWeights column_weights(const Tokens& tokens, const MetricScore& score, const NormalizationSpec& spec) {
+  ColumnWeights cw;
+  if (spec.kind == "softmax") return cw;
+  const std::size_t n = tokens.size();
+  if (spec.kind == "alpha") {
+    const auto q = kernel_sums(tokens, score, nullptr);
+    cw.w.resize(n);
+    for (std::size_t j = 0; j < n; ++j) cw.w[j] = std::pow(q[j], -spec.alpha);
+    return cw;
+  }
+  if (spec.kind != "sinkhorn") throw std::invalid_argument("unknown normalization '" + spec.kind + "'");
+  // K_ii = 1 and K_ij <= 1 keep s in [N^-1/2, 1]: the log form below never overflows.
+  std::vector<double> log_s(n, 0.0);
+  cw.w.assign(n, 1.0);
+  cw.converged = false;
+  for (int it = 1; it <= spec.sinkhorn_max_iter; ++it) {
+    const auto ks = kernel_sums(tokens, score, cw.w.data());
+    double err = 0.0;
+    for (std::size_t i = 0; i < n; ++i) err = std::max(err, std::abs(cw.w[i] * ks[i] - 1.0));
+    cw.iterations = it - 1;
+    cw.marginal_error = err;
+    if (err <= spec.sinkhorn_tol) {
+      cw.converged = true;
+      break;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      log_s[i] = 0.5 * (log_s[i] - std::log(ks[i]));
+      cw.w[i] = std::exp(log_s[i]);
+    }
+  }
+  return cw;
+}
+
+std::vector<double> conserved_weights(const Tokens& tokens, const MetricScore& score, const ColumnWeights& w) {
+  auto c = kernel_sums(tokens, score, w.data());
+  if (!w.w.empty())
+    for (std::size_t i = 0; i < c.size(); ++i) c[i] *= w.w[i];
+  return c;
+}
+
+}  // namespace attnpde
