@@ -50,8 +50,8 @@ std::vector<KeySpec> make_keys() {
       spec("density", "expr", T::expression, "\"1\"",
            "Token density p(x, y, z) up to a constant (normalized numerically); must be > 0 everywhere."),
       choice(spec("density", "sampler", T::string, "\"random\"",
-                  "`random`: i.i.d. rejection sampling (seeded); `quasi`: Kronecker low-discrepancy points "
-                  "with quasi-random rejection."),
+                  "`random`: i.i.d. rejection sampling (seeded); `quasi`: shifted rank-1 lattice mapped "
+                  "through the inverse Rosenblatt transform of p (smooth p only)."),
              {"random", "quasi"}),
       ranged(spec("tokens", "n", T::integer, "", "Number of tokens N."), 2, 1e9),
       ranged(spec("tokens", "seed", T::integer, "1", "Seed of the sampler (study repetitions use seed, seed+1, ...)."),
