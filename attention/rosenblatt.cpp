@@ -64,8 +64,8 @@ InverseRosenblatt::InverseRosenblatt(const Density& p, int modes) : dim_(p.dim()
   for (int k2 = 0; k2 < width_[2]; ++k2)
     for (int k1 = 0; k1 < width_[1]; ++k1)
       for (int k0 = 0; k0 < width_[0]; ++k0) {
-        const int kk = std::max({std::abs(k0 - kmax_), dim_ > 1 ? std::abs(k1 - kmax_) : 0,
-                                 dim_ > 2 ? std::abs(k2 - kmax_) : 0});
+        const int kk =
+            std::max({std::abs(k0 - kmax_), dim_ > 1 ? std::abs(k1 - kmax_) : 0, dim_ > 2 ? std::abs(k2 - kmax_) : 0});
         if (kk >= band)
           edge = std::max(edge, std::abs(c_[(static_cast<std::size_t>(k2) * width_[1] + k1) * width_[0] + k0]));
       }

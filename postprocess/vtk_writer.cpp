@@ -19,10 +19,10 @@ namespace attnpde {
 
 namespace {
 
-vtkNew<vtkDoubleArray> make_array(const std::string& name, vtkIdType n) {
+vtkNew<vtkDoubleArray> make_array(const std::string& name, vtkIdType n, int components = 1) {
   vtkNew<vtkDoubleArray> a;
   a->SetName(name.c_str());
-  a->SetNumberOfComponents(1);
+  a->SetNumberOfComponents(components);
   a->SetNumberOfTuples(n);
   return a;
 }
@@ -74,8 +74,10 @@ void write_field_vti(const std::string& path, int dim, const std::array<int, 3>&
   const vtkIdType total = static_cast<vtkIdType>(ext[0]) * ext[1] * ext[2];
   for (const auto& [name, data] : arrays) {
     const long expected = static_cast<long>(nodes[0]) * (dim > 1 ? nodes[1] : 1) * (dim > 2 ? nodes[2] : 1);
-    if (static_cast<long>(data->size()) != expected) throw std::logic_error("field size mismatch: " + name);
-    auto a = make_array(name, total);
+    const long comps = static_cast<long>(data->size()) / expected;
+    if (comps * expected != static_cast<long>(data->size()) || (comps != 1 && comps != 3 && comps != 9))
+      throw std::logic_error("field size mismatch: " + name);
+    auto a = make_array(name, total, static_cast<int>(comps));
     vtkIdType idx = 0;
     for (int k = 0; k < ext[2]; ++k)
       for (int j = 0; j < ext[1]; ++j)
@@ -84,7 +86,7 @@ void write_field_vti(const std::string& path, int dim, const std::array<int, 3>&
                             (dim > 1 ? j % nodes[1] : 0)) *
                                nodes[0] +
                            i % nodes[0];
-          a->SetValue(idx++, (*data)[static_cast<std::size_t>(src)]);
+          for (long c = 0; c < comps; ++c) a->SetValue(idx++, (*data)[static_cast<std::size_t>(src * comps + c)]);
         }
     image->GetPointData()->AddArray(a);
   }

@@ -18,7 +18,8 @@ using NamedArray = std::pair<std::string, const std::vector<double>*>;
 void write_tokens_vtu(const std::string& path, const Tokens& tokens, const std::vector<NamedArray>& arrays);
 
 /// Periodic node data (natural order, x fastest) on [0, 2 pi)^dim as image data; the
-/// node at 2 pi is repeated from 0 so the image covers the whole torus.
+/// node at 2 pi is repeated from 0 so the image covers the whole torus. An array with 3
+/// or 9 values per node is written as a vector or a 3 x 3 tensor (ParaView glyphs them).
 void write_field_vti(const std::string& path, int dim, const std::array<int, 3>& nodes,
                      const std::array<double, 3>& spacing, const std::vector<NamedArray>& arrays);
 

@@ -401,6 +401,16 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
     const int default_nodes = 64;
     c.grid.assign(c.dim, default_nodes);
   }
+  if (const TValue* g = present(sp("probe.grid"))) {
+    const auto nodes = r.integer_array(*g, sp("probe.grid"));
+    if (static_cast<int>(nodes.size()) != c.dim)
+      fail(*g, path, "probe.grid",
+           "expected " + std::to_string(c.dim) + " entries (one per dimension), got " + std::to_string(nodes.size()));
+    c.probe_grid.assign(nodes.begin(), nodes.end());
+  } else {
+    const int default_probe_nodes = 16;
+    c.probe_grid.assign(c.dim, default_probe_nodes);
+  }
   if (const TValue* d = present(sp("output.dir")))
     c.out_dir = r.string(*d, sp("output.dir"));
   else
@@ -465,6 +475,10 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
     } else if (s.name() == "pde.grid") {
       Json g = Json::array();
       for (int n : c.grid) g.push(n);
+      section.set(s.key, g);
+    } else if (s.name() == "probe.grid") {
+      Json g = Json::array();
+      for (int n : c.probe_grid) g.push(n);
       section.set(s.key, g);
     } else if (s.name() == "output.dir") {
       section.set(s.key, c.out_dir);

@@ -69,6 +69,8 @@ struct Case {
   double study_path_scale = 1.0;
   int study_seeds = 1;
   double study_time = 0.0;  ///< > 0: fixed horizon, layers = round(time / (tau c sigma^2))
+  // [probe]
+  std::vector<int> probe_grid;
   // [output]
   std::string out_dir;
   bool vtk = true;

@@ -3,6 +3,7 @@
 //
 //   attnpde run   CASE [--out DIR] [--set section.key=value]... [--threads N] [--quiet] [-- PETSc options]
 //   attnpde study CASE ...   convergence harness: rates of the generator and dynamics errors
+//   attnpde probe CASE ...   Kramers-Moyal drift and diffusion against THEORY.md section 4
 //   attnpde check CASE ...   validate the case file only
 //   attnpde keys             the case-file key reference (Markdown)
 //
@@ -20,6 +21,7 @@
 
 #include "solver/case.hpp"
 #include "solver/case_keys.hpp"
+#include "solver/probe.hpp"
 #include "solver/runner.hpp"
 #include "solver/study.hpp"
 
@@ -81,13 +83,16 @@ int main(int argc, char** argv) {
   };
   auto* run = app.add_subcommand("run", "Run one case: attention layers beside the PDE, all outputs");
   auto* study = app.add_subcommand("study", "Convergence study over N, sigma and seeds with fitted rates");
+  auto* probe = app.add_subcommand("probe", "Kramers-Moyal drift and diffusion on a grid of query points");
   auto* check = app.add_subcommand("check", "Validate a case file and print it as resolved");
   auto* keys = app.add_subcommand("keys", "Print the case-file key reference (Markdown)");
   add_common(run);
   add_common(study);
   add_common(check);
+  add_common(probe);
   add_run_opts(run);
   add_run_opts(study);
+  add_run_opts(probe);
   app.footer(
       "Arguments after -- go to PETSc (e.g. -- -ts_type bdf -ksp_type cg -log_view).\n"
       "Exit codes: 0 success, 2 bad input, 1 other failure.");
@@ -120,7 +125,7 @@ int main(int argc, char** argv) {
     settings.quiet = quiet;
     settings.threads = omp_get_max_threads();
     settings.command_line = command_line;
-    settings.command = run->parsed() ? "run" : "study";
+    settings.command = run->parsed() ? "run" : (study->parsed() ? "study" : "probe");
     const int petsc_argc = static_cast<int>(petsc.size());
     petsc.push_back(nullptr);  // MPI and PETSc expect argv[argc] == NULL
     PetscSession petsc_session(petsc_argc, petsc.data());
@@ -133,6 +138,18 @@ int main(int argc, char** argv) {
         std::printf("dynamics error  (T2): l2 %.4e  max %.4e\n", r.dynamics.l2, r.dynamics.max);
         std::printf("outputs: %s/{tokens.csv,summary.csv,manifest.json%s}\n", settings.out_dir.c_str(),
                     c.vtk ? ",tokens.pvd,fields.pvd" : "");
+      }
+    } else if (probe->parsed()) {
+      const auto r = attnpde::run_probe(c, settings);
+      if (attnpde::is_root_rank()) {
+        std::printf("case %s: Kramers-Moyal probe on %zu query points, sigma = %g\n", c.name.c_str(),
+                    c.probe_grid.size() == 1 ? static_cast<std::size_t>(c.probe_grid[0])
+                                             : static_cast<std::size_t>(c.probe_grid[0]) * c.probe_grid[1] *
+                                                   (c.probe_grid.size() > 2 ? c.probe_grid[2] : 1),
+                    c.sigma);
+        std::printf("drift b vs c sigma^2 gamma G grad log p: max relative error %.4e\n", r.drift_error);
+        std::printf("diffusion D vs 2 c sigma^2 G:            max relative error %.4e\n", r.diffusion_error);
+        std::printf("outputs: %s/{probe.csv,probe.vti,manifest.json}\n", settings.out_dir.c_str());
       }
     } else {
       attnpde::run_study(c, settings);

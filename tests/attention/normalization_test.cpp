@@ -2,6 +2,8 @@
 // alpha = 0 is softmax, every normalization conserves sum_i c_i u_i, and the generator
 // of each one converges to p^-gamma div(p^gamma G grad u) with its own gamma: softmax 2,
 // Sinkhorn 1, alpha = 1 gives 0 (div(G grad u) on a non-uniform density).
+#include "attention/normalization.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,7 +11,6 @@
 #include "attention/constants.hpp"
 #include "attention/density.hpp"
 #include "attention/layers.hpp"
-#include "attention/normalization.hpp"
 #include "discretization/reference.hpp"
 
 namespace attnpde {

@@ -267,3 +267,32 @@ TEST(CaseRegression, EveryRunCaseMatchesItsGoldenSummary) {
 }
 
 }  // namespace
+
+namespace {
+
+// `attnpde probe`: T4 through the command line; the VTK image carries b as a vector and
+// D as a 3 x 3 tensor.
+TEST(CliProbe, WritesMomentsBesideThePrediction) {
+  const fs::path out = scratch("probe");
+  const Result r = run("probe cases/torus2d_metric.toml --quiet --set 'probe.grid=[8, 6]' --out '" + out.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const auto csv = lines(slurp(out / "probe.csv"));
+  ASSERT_EQ(csv.size(), 1u + 8 * 6);
+  EXPECT_EQ(csv[0], "x0,x1,b0,b1,b_pred0,b_pred1,D00,D01,D10,D11,D_pred00,D_pred01,D_pred10,D_pred11");
+  VtkComplaints complaints;
+  vtkNew<vtkXMLImageDataReader> reader;
+  vtkDataSet* image = read_vtk(reader, (out / "probe.vti").string(), complaints);
+  EXPECT_EQ(complaints.count, 0);
+  ASSERT_EQ(image->GetNumberOfPoints(), 9 * 7);
+  ASSERT_NE(image->GetPointData()->GetArray("b"), nullptr);
+  EXPECT_EQ(image->GetPointData()->GetArray("b")->GetNumberOfComponents(), 3);
+  EXPECT_EQ(image->GetPointData()->GetArray("D_pred")->GetNumberOfComponents(), 9);
+  // The printed errors are the section-4 agreement at sigma = 0.25 (a few percent).
+  const std::regex err(R"(max relative error ([0-9.e+-]+))");
+  int seen = 0;
+  for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), err); it != std::sregex_iterator(); ++it, ++seen)
+    EXPECT_LT(std::stod((*it)[1]), 0.1);
+  EXPECT_EQ(seen, 2);
+}
+
+}  // namespace

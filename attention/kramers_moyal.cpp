@@ -1,0 +1,63 @@
+#include "attention/kramers_moyal.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "attention/constants.hpp"
+
+namespace attnpde {
+
+KramersMoyal kramers_moyal(const Tokens& tokens, const MetricScore& score, const double* weights,
+                           const std::vector<std::array<double, 3>>& queries) {
+  const int dim = tokens.dim;
+  if (score.metric.rows() != dim) throw std::invalid_argument("metric size does not match the token dimension");
+  const double eps = temperature(score.sigma, score.beta);
+  const double half_beta = 0.5 * score.beta;
+  const std::ptrdiff_t nq = static_cast<std::ptrdiff_t>(queries.size());
+  const std::size_t n = tokens.size();
+  KramersMoyal km;
+  km.dim = dim;
+  km.drift.assign(static_cast<std::size_t>(nq) * dim, 0.0);
+  km.diffusion.assign(static_cast<std::size_t>(nq) * dim * dim, 0.0);
+  auto displacement = [&](std::size_t j, const std::array<double, 3>& x, double(&dx)[3]) {
+    for (int d = 0; d < dim; ++d) {
+      const double v = tokens.coord[d][j] - x[d];
+      dx[d] = v - torus_period * std::floor(v / torus_period + 0.5);
+    }
+  };
+  auto logit = [&](const double(&dx)[3]) {
+    double q = 0;
+    for (int a = 0; a < dim; ++a)
+      for (int b = 0; b < dim; ++b) q += score.metric(a, b) * dx[a] * dx[b];
+    return -std::pow(q, half_beta) / eps;
+  };
+#pragma omp parallel for schedule(dynamic, 4)
+  for (std::ptrdiff_t k = 0; k < nq; ++k) {
+    const auto& x = queries[static_cast<std::size_t>(k)];
+    double dx[3] = {0, 0, 0};
+    double lmax = -std::numeric_limits<double>::infinity();
+    for (std::size_t j = 0; j < n; ++j) {
+      displacement(j, x, dx);
+      lmax = std::max(lmax, logit(dx));
+    }
+    double s = 0, b[3] = {0, 0, 0}, D[9] = {};
+    for (std::size_t j = 0; j < n; ++j) {
+      displacement(j, x, dx);
+      const double e = std::exp(logit(dx) - lmax) * (weights ? weights[j] : 1.0);
+      s += e;
+      for (int a = 0; a < dim; ++a) {
+        b[a] += e * dx[a];
+        for (int c = 0; c < dim; ++c) D[a * dim + c] += e * dx[a] * dx[c];
+      }
+    }
+    for (int a = 0; a < dim; ++a) {
+      km.drift[static_cast<std::size_t>(k) * dim + a] = b[a] / s;
+      for (int c = 0; c < dim; ++c)
+        km.diffusion[(static_cast<std::size_t>(k) * dim + a) * dim + c] = D[a * dim + c] / s;
+    }
+  }
+  return km;
+}
+
+}  // namespace attnpde
