@@ -371,6 +371,9 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
       static_cast<int>(r.integer(val("attention.sinkhorn_max_iter"), sp("attention.sinkhorn_max_iter")));
   c.tau = r.real(val("attention.tau"), sp("attention.tau"));
   c.layers = static_cast<int>(r.integer(val("attention.layers"), sp("attention.layers")));
+  c.depth = r.string(val("attention.depth"), sp("attention.depth"));
+  c.ode_rtol = r.real(val("attention.ode_rtol"), sp("attention.ode_rtol"));
+  c.ode_atol = r.real(val("attention.ode_atol"), sp("attention.ode_atol"));
   c.u0 = r.expression(val("initial.u0"), sp("initial.u0"));
   c.dt = r.real(val("pde.dt"), sp("pde.dt"));
   c.rtol = r.real(val("pde.rtol"), sp("pde.rtol"));

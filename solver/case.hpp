@@ -55,6 +55,8 @@ struct Case {
   int sinkhorn_max_iter = 2000;
   double tau = 0.5;
   int layers = 0;
+  std::string depth;  ///< "layers" | "continuous"
+  double ode_rtol = 1e-8, ode_atol = 1e-10;
   // [initial]
   std::string u0;
   // [pde]

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "attention/constants.hpp"
+#include "attention/continuous.hpp"
 #include "attention/layers.hpp"
 #include "attention/metric.hpp"
 #include "discretization/operator.hpp"
@@ -238,17 +239,32 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   Progress progress("layer", c.layers, s.quiet || !root);
   t0 = Clock::now();
   double frame_seconds = 0;
-  run_layers(
-      tokens, prob.score(c.sigma), c.tau, c.layers, u,
-      [&](int k, const std::vector<double>& uk) {
-        if (k % c.every == 0 || k == c.layers) {
-          const auto tf = Clock::now();
-          frame(k, uk);
-          frame_seconds += since(tf);
-        }
-        progress.update(k);
-      },
-      weights.data());
+  OdeStats ode;
+  if (c.depth == "continuous") {
+    // The same frames at t_k = k tau c sigma^2, reached by the error-controlled ODE.
+    double t_prev = 0.0;
+    for (int k = std::min(c.every, c.layers); k > 0; k = k == c.layers ? 0 : std::min(k + c.every, c.layers)) {
+      integrate_continuous(tokens, prob.score(c.sigma), weights.data(), prob.constant(), t_prev, k * dt_layer,
+                           c.ode_rtol, c.ode_atol, u, ode);
+      t_prev = k * dt_layer;
+      const auto tf = Clock::now();
+      frame(k, u);
+      frame_seconds += since(tf);
+      progress.update(k);
+    }
+  } else {
+    run_layers(
+        tokens, prob.score(c.sigma), c.tau, c.layers, u,
+        [&](int k, const std::vector<double>& uk) {
+          if (k % c.every == 0 || k == c.layers) {
+            const auto tf = Clock::now();
+            frame(k, uk);
+            frame_seconds += since(tf);
+          }
+          progress.update(k);
+        },
+        weights.data());
+  }
   attention_seconds += since(t0) - frame_seconds;
 
   PointResult r;
@@ -319,6 +335,9 @@ PointResult run_case(const Case& c, const RunSettings& s) {
           .set("marginal_error", weights.marginal_error)
           .set("converged", weights.converged);
     m.set("normalization", norm);
+    Json depth = Json::object().set("kind", c.depth);
+    if (c.depth == "continuous") depth.set("ode_steps", ode.steps).set("rhs_evaluations", ode.rhs_evaluations);
+    m.set("depth", depth);
     m.set("pde", Json::object()
                      .set("ts_type", st.ts_type)
                      .set("dt", st.dt)

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "attention/continuous.hpp"
 #include "attention/layers.hpp"
 #include "postprocess/tables.hpp"
 #include "solver/progress.hpp"
@@ -170,7 +171,13 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       if (!weights.converged) ++sinkhorn_unconverged;
       r.generator = prob.generator_error(tokens, pt.sigma, weights, u0, prob.generator_reference(tokens));
       std::vector<double> u = u0;
-      run_layers(tokens, prob.score(pt.sigma), c.tau, r.layers, u, {}, weights.data());
+      if (c.depth == "continuous") {
+        OdeStats ode;
+        integrate_continuous(tokens, prob.score(pt.sigma), weights.data(), prob.constant(), 0.0, r.t, c.ode_rtol,
+                             c.ode_atol, u, ode);
+      } else {
+        run_layers(tokens, prob.score(pt.sigma), c.tau, r.layers, u, {}, weights.data());
+      }
       r.dynamics = relative_errors(u, prob.at_tokens(reference_at(pt.sigma), tokens));
       r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       result.points.push_back(r);

@@ -296,3 +296,24 @@ TEST(CliProbe, WritesMomentsBesideThePrediction) {
 }
 
 }  // namespace
+
+namespace {
+
+// Continuous depth writes the frames of the layers at the same times and records the
+// ODE work; its dynamics error differs from the layers' by the finite-tau error.
+TEST(CliRun, ContinuousDepthWritesTheSameFrames) {
+  const fs::path a = scratch("depth_layers"), b = scratch("depth_ode");
+  const std::string base = "run cases/torus2d_metric.toml --quiet --set tokens.n=2000 --set attention.layers=12 ";
+  ASSERT_EQ(run(base + "--out '" + a.string() + "'").rc, 0);
+  const Result r = run(base + "--set attention.depth=continuous --out '" + b.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const auto fa = pvd_entries(a / "tokens.pvd"), fb = pvd_entries(b / "tokens.pvd");
+  ASSERT_EQ(fa.size(), fb.size());
+  for (std::size_t k = 0; k < fa.size(); ++k) EXPECT_EQ(fa[k].first, fb[k].first);
+  const std::string manifest = slurp(b / "manifest.json");
+  EXPECT_NE(manifest.find("\"kind\": \"continuous\""), std::string::npos);
+  EXPECT_NE(manifest.find("\"rhs_evaluations\""), std::string::npos);
+  EXPECT_NE(slurp(a / "tokens.csv"), slurp(b / "tokens.csv"));
+}
+
+}  // namespace
