@@ -372,6 +372,7 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   c.tau = r.real(val("attention.tau"), sp("attention.tau"));
   c.layers = static_cast<int>(r.integer(val("attention.layers"), sp("attention.layers")));
   c.depth = r.string(val("attention.depth"), sp("attention.depth"));
+  c.transport = r.boolean(val("attention.transport"), sp("attention.transport"));
   c.ode_rtol = r.real(val("attention.ode_rtol"), sp("attention.ode_rtol"));
   c.ode_atol = r.real(val("attention.ode_atol"), sp("attention.ode_atol"));
   c.u0 = r.expression(val("initial.u0"), sp("initial.u0"));
@@ -445,6 +446,10 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
     }
   }
 
+  if (c.transport && (for_study || c.depth == "continuous"))
+    fail(val("attention.transport"), path, "attention.transport",
+         for_study ? "token transport runs with `attnpde run`, not in a study"
+                   : "token transport moves tokens layer by layer; it has no continuous depth");
   if (for_study) {
     if (c.study_n.empty()) {
       auto sec = table.find("study");

@@ -56,6 +56,7 @@ struct Case {
   double tau = 0.5;
   int layers = 0;
   std::string depth;  ///< "layers" | "continuous"
+  bool transport = false;
   double ode_rtol = 1e-8, ode_atol = 1e-10;
   // [initial]
   std::string u0;

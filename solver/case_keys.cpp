@@ -81,6 +81,9 @@ std::vector<KeySpec> make_keys() {
              true, true),
       ranged(spec("attention", "ode_atol", T::real, "1e-10", "Absolute tolerance of the continuous-depth ODE."), 0, 1,
              true, true),
+      spec("attention", "transport", T::boolean, "false",
+           "Token transport: the values are the positions and the tokens move every layer (blurring mean shift); "
+           "`run` only, no PDE."),
       ranged(spec("attention", "layers", T::integer, "10", "Number of layers K; t_K = K tau c sigma^2."), 0, 1e7),
       spec("initial", "u0", T::expression, "", "Initial values u0(x, y, z) of tokens and grid."),
       ranged(computed(spec("pde", "grid", T::integer_array, "", "Grid nodes per direction (dim entries)."),

@@ -24,6 +24,7 @@
 #include "solver/probe.hpp"
 #include "solver/runner.hpp"
 #include "solver/study.hpp"
+#include "solver/transport_runner.hpp"
 
 namespace {
 
@@ -129,7 +130,17 @@ int main(int argc, char** argv) {
     const int petsc_argc = static_cast<int>(petsc.size());
     petsc.push_back(nullptr);  // MPI and PETSc expect argv[argc] == NULL
     PetscSession petsc_session(petsc_argc, petsc.data());
-    if (run->parsed()) {
+    if (run->parsed() && c.transport) {
+      const auto r = attnpde::run_transport(c, settings);
+      if (attnpde::is_root_rank()) {
+        std::printf("case %s: token transport, N = %ld, sigma = %g, tau = %g, layers = %d\n", c.name.c_str(), c.n,
+                    c.sigma, c.tau, c.layers);
+        std::printf("clusters (link sigma/10): %d -> %d; mean nearest-neighbour distance: %.4e -> %.4e\n",
+                    r.clusters_initial, r.clusters_final, r.nearest_initial, r.nearest_final);
+        std::printf("outputs: %s/{tokens.csv,clustering.csv,manifest.json%s}\n", settings.out_dir.c_str(),
+                    c.vtk ? ",tokens.pvd" : "");
+      }
+    } else if (run->parsed()) {
       const auto r = attnpde::run_case(c, settings);
       if (attnpde::is_root_rank()) {
         std::printf("case %s: N = %ld, sigma = %g, tau = %g, layers = %d, t = %.6g\n", c.name.c_str(), r.n, r.sigma,

@@ -251,7 +251,10 @@ TEST(CaseRegression, EveryRunCaseMatchesItsGoldenSummary) {
   int n = 0;
   for (const auto& e : fs::directory_iterator(source_dir + "/cases")) {
     const std::string name = e.path().stem().string();
-    if (e.path().extension() != ".toml" || name.find("study") != std::string::npos) continue;
+    // Studies run in StudyCase (tests/solver/study_test.cpp), transport in CliRun.TransportCase...
+    if (e.path().extension() != ".toml" || name.find("study") != std::string::npos ||
+        name.find("transport") != std::string::npos)
+      continue;
     const fs::path out = scratch("case_" + name);
     const Result r = run("run cases/" + name + ".toml --quiet --out '" + out.string() + "'");
     ASSERT_EQ(r.rc, 0) << name << ": " << r.err;
@@ -314,6 +317,42 @@ TEST(CliRun, ContinuousDepthWritesTheSameFrames) {
   EXPECT_NE(manifest.find("\"kind\": \"continuous\""), std::string::npos);
   EXPECT_NE(manifest.find("\"rhs_evaluations\""), std::string::npos);
   EXPECT_NE(slurp(a / "tokens.csv"), slurp(b / "tokens.csv"));
+}
+
+}  // namespace
+
+namespace {
+
+// The shipped transport case: tokens collapse into clusters (fewer clusters, nearest
+// neighbours closer at every written layer), frames readable by VTK.
+TEST(CliRun, TransportCaseClusters) {
+  const fs::path out = scratch("transport");
+  const Result r = run("run cases/torus2d_transport.toml --quiet --out '" + out.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const auto rows = lines(slurp(out / "clustering.csv"));
+  ASSERT_EQ(rows[0], "layer,t,clusters,mean_nearest_neighbour");
+  ASSERT_EQ(rows.size(), 1u + 9);  // layers 0, 5, ..., 40
+  double prev_clusters = 1e300, prev_nn = 1e300;
+  for (std::size_t k = 1; k < rows.size(); ++k) {
+    std::istringstream in(rows[k]);
+    std::string cell;
+    std::vector<double> v;
+    while (std::getline(in, cell, ',')) v.push_back(std::stod(cell));
+    EXPECT_LE(v[2], prev_clusters) << rows[k];
+    EXPECT_LT(v[3], prev_nn) << rows[k];
+    prev_clusters = v[2];
+    prev_nn = v[3];
+  }
+  EXPECT_LT(prev_clusters, 100);
+  const auto frames = pvd_entries(out / "tokens.pvd");
+  ASSERT_EQ(frames.size(), 9u);
+  VtkComplaints complaints;
+  vtkNew<vtkXMLUnstructuredGridReader> reader;
+  vtkDataSet* cloud = read_vtk(reader, (out / frames.back().second).string(), complaints);
+  EXPECT_EQ(cloud->GetNumberOfPoints(), 1500);
+  EXPECT_EQ(complaints.count, 0);
+  // Transport is a run-only mode.
+  EXPECT_EQ(run("study cases/torus2d_transport.toml --set 'study.n=[100]' --set 'study.sigma=[0.3]'").rc, 2);
 }
 
 }  // namespace
