@@ -395,26 +395,19 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   } else {
     c.metric = Eigen::MatrixXd::Identity(c.dim, c.dim);
   }
-  if (const TValue* g = present(sp("pde.grid"))) {
-    const auto nodes = r.integer_array(*g, sp("pde.grid"));
+  // Node counts per direction: one entry per dimension, or `fallback` in every direction.
+  auto nodes_per_direction = [&](const std::string& name, int fallback) {
+    const TValue* g = present(sp(name));
+    if (!g) return std::vector<int>(static_cast<std::size_t>(c.dim), fallback);
+    const auto nodes = r.integer_array(*g, sp(name));
     if (static_cast<int>(nodes.size()) != c.dim)
-      fail(*g, path, "pde.grid",
+      fail(*g, path, name,
            "expected " + std::to_string(c.dim) + " entries (one per dimension), got " + std::to_string(nodes.size()));
-    c.grid.assign(nodes.begin(), nodes.end());
-  } else {
-    const int default_nodes = 64;
-    c.grid.assign(c.dim, default_nodes);
-  }
-  if (const TValue* g = present(sp("probe.grid"))) {
-    const auto nodes = r.integer_array(*g, sp("probe.grid"));
-    if (static_cast<int>(nodes.size()) != c.dim)
-      fail(*g, path, "probe.grid",
-           "expected " + std::to_string(c.dim) + " entries (one per dimension), got " + std::to_string(nodes.size()));
-    c.probe_grid.assign(nodes.begin(), nodes.end());
-  } else {
-    const int default_probe_nodes = 16;
-    c.probe_grid.assign(c.dim, default_probe_nodes);
-  }
+    return std::vector<int>(nodes.begin(), nodes.end());
+  };
+  const int default_pde_nodes = 64, default_probe_nodes = 16;
+  c.grid = nodes_per_direction("pde.grid", default_pde_nodes);
+  c.probe_grid = nodes_per_direction("probe.grid", default_probe_nodes);
   if (const TValue* d = present(sp("output.dir")))
     c.out_dir = r.string(*d, sp("output.dir"));
   else
@@ -480,13 +473,9 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
         m.push(row);
       }
       section.set(s.key, m);
-    } else if (s.name() == "pde.grid") {
+    } else if (s.name() == "pde.grid" || s.name() == "probe.grid") {
       Json g = Json::array();
-      for (int n : c.grid) g.push(n);
-      section.set(s.key, g);
-    } else if (s.name() == "probe.grid") {
-      Json g = Json::array();
-      for (int n : c.probe_grid) g.push(n);
+      for (int n : s.name() == "pde.grid" ? c.grid : c.probe_grid) g.push(n);
       section.set(s.key, g);
     } else if (s.name() == "output.dir") {
       section.set(s.key, c.out_dir);

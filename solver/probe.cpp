@@ -107,10 +107,7 @@ ProbeSummary run_probe(const Case& c, const RunSettings& s) {
     m.set(
         "timings_seconds",
         Json::object().set("total", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()));
-    Json files = Json::array();
-    for (const char* f : {"probe.csv", "probe.vti", "manifest.json"}) files.push(f);
-    m.set("outputs", files);
-    write_text(s.out_dir + "/manifest.json", m.dump());
+    write_manifest(std::move(m), s, {"probe.csv", "probe.vti"});
   }
   return sum;
 }

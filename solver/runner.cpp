@@ -147,6 +147,14 @@ void write_text(const std::string& path, const std::string& text) {
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
+void write_manifest(Json manifest, const RunSettings& settings, std::vector<std::string> outputs) {
+  outputs.push_back("manifest.json");
+  Json files = Json::array();
+  for (const auto& f : outputs) files.push(f);
+  manifest.set("outputs", files);
+  write_text(settings.out_dir + "/manifest.json", manifest.dump());
+}
+
 Json manifest_header(const Case& c, const RunSettings& s) {
   PetscMPIInt size = 1;
   MPI_Comm_size(PETSC_COMM_WORLD, &size);
@@ -344,14 +352,9 @@ PointResult run_case(const Case& c, const RunSettings& s) {
                      .set("steps", st.steps)
                      .set("ksp_iterations", st.ksp_iterations)
                      .set("seconds", st.seconds));
-    Json files = Json::array();
-    for (const char* f : {"tokens.csv", "summary.csv", "manifest.json"}) files.push(f);
-    if (c.vtk) {
-      files.push("tokens.pvd");
-      files.push("fields.pvd");
-    }
-    m.set("outputs", files);
-    write_text(s.out_dir + "/manifest.json", m.dump());
+    std::vector<std::string> outputs = {"tokens.csv", "summary.csv"};
+    if (c.vtk) outputs.insert(outputs.end(), {"tokens.pvd", "fields.pvd"});
+    write_manifest(std::move(m), s, outputs);
   }
   return r;
 }

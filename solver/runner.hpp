@@ -92,6 +92,8 @@ PointResult run_case(const Case& c, const RunSettings& settings);
 /// Common manifest fields: case, version, commit, threads, ranks, command line.
 Json manifest_header(const Case& c, const RunSettings& settings);
 void write_text(const std::string& path, const std::string& text);
+/// Adds the list of output files (manifest.json included) and writes out_dir/manifest.json.
+void write_manifest(Json manifest, const RunSettings& settings, std::vector<std::string> outputs);
 bool is_root_rank();
 
 }  // namespace attnpde

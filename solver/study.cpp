@@ -233,10 +233,7 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       std::fprintf(stderr, "attnpde: warning: Sinkhorn did not reach its tolerance at %d study points\n",
                    sinkhorn_unconverged);
     m.set("results", Json::object().set("points", static_cast<long>(result.points.size())).set("rates", fits));
-    Json files = Json::array();
-    for (const char* f : {"summary.csv", "study.csv", "rates.json", "manifest.json"}) files.push(f);
-    m.set("outputs", files);
-    write_text(s.out_dir + "/manifest.json", m.dump());
+    write_manifest(std::move(m), s, {"summary.csv", "study.csv", "rates.json"});
 
     // The table: mean and sample standard deviation over seeds per (N, sigma), printed and
     // written to study.csv.

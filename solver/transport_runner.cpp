@@ -78,11 +78,9 @@ TransportResult run_transport(const Case& c, const RunSettings& s) {
     m.set(
         "timings_seconds",
         Json::object().set("total", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()));
-    Json files = Json::array();
-    for (const char* f : {"tokens.csv", "clustering.csv", "manifest.json"}) files.push(f);
-    if (c.vtk) files.push("tokens.pvd");
-    m.set("outputs", files);
-    write_text(s.out_dir + "/manifest.json", m.dump());
+    std::vector<std::string> outputs = {"tokens.csv", "clustering.csv"};
+    if (c.vtk) outputs.push_back("tokens.pvd");
+    write_manifest(std::move(m), s, outputs);
   }
   return result;
 }
