@@ -40,3 +40,29 @@ inline double fast_exp(double x) {
 }
 
 }  // namespace attnpde
+
+namespace attnpde {
+
+/// Single-precision twin of fast_exp for x in [-87, 0] (results stay normal floats):
+/// degree-7 Taylor polynomial on |r| <= ln2/2, within 2 ulp of std::exp(float).
+inline float fast_expf(float x) {
+  const float log2e = 1.44269504088896341f;
+  const float ln2_hi = 0.693359375f;
+  const float ln2_lo = -2.12194440e-4f;
+  const float shifter = 0x1.8p23f;
+  const float kd_shifted = x * log2e + shifter;
+  const float kd = kd_shifted - shifter;
+  const float r = (x - kd * ln2_hi) - kd * ln2_lo;
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const std::int32_t bits = (std::bit_cast<std::int32_t>(kd_shifted) + 127) << 23;
+  return p * std::bit_cast<float>(bits);
+}
+
+}  // namespace attnpde

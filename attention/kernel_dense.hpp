@@ -20,10 +20,16 @@
 
 namespace attnpde {
 
+/// Arithmetic of the kernel: float64 throughout, or float32 displacements, logits and
+/// exp with float64 row sums (beta = 2 only; A u within 1e-5 relative of float64, see
+/// tests/attention/kernel_dense_test.cpp).
+enum class Precision { float64, float32 };
+
 struct MetricScore {
   Eigen::MatrixXd metric;  ///< M, dim x dim SPD
   double beta = 2.0;       ///< exponent of the distance, > 0
   double sigma = 0.1;      ///< kernel width; eps = sigma^beta
+  Precision precision = Precision::float64;
 };
 
 /// out = A u with A_ij = K_ij w_j / sum_k K_ik w_k, column weights w (`weights`; null

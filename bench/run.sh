@@ -13,7 +13,7 @@ ours=$(./build/bench/bench_kernel "$n" 3 "$dump")
 echo "$ours"
 peers=$(/usr/bin/python3 bench/peers.py "$dump" "$threads")
 echo "$peers"
-ours_sec=$(echo "$ours" | awk -F'[ =]' '/threads='"$threads"'/ {print $5}')
+ours_sec=$(echo "$ours" | awk -F'[ =]' '/^attnpde threads='"$threads"' / {print $5}')
 limit=1.64e9
 echo "$peers" | awk -v s="$ours_sec" -v n="$n" -v lim="$limit" -F'[ =]' '
   /seconds=/ { printf "attnpde is %.1fx faster than %s\n", $3 / s, $1 }

@@ -373,6 +373,9 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   c.layers = static_cast<int>(r.integer(val("attention.layers"), sp("attention.layers")));
   c.depth = r.string(val("attention.depth"), sp("attention.depth"));
   c.transport = r.boolean(val("attention.transport"), sp("attention.transport"));
+  c.precision = r.string(val("attention.precision"), sp("attention.precision"));
+  if (c.precision == "float32" && c.beta != 2.0)
+    fail(val("attention.precision"), path, "attention.precision", "float32 attention needs beta = 2");
   c.ode_rtol = r.real(val("attention.ode_rtol"), sp("attention.ode_rtol"));
   c.ode_atol = r.real(val("attention.ode_atol"), sp("attention.ode_atol"));
   c.u0 = r.expression(val("initial.u0"), sp("initial.u0"));

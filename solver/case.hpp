@@ -57,6 +57,7 @@ struct Case {
   int layers = 0;
   std::string depth;  ///< "layers" | "continuous"
   bool transport = false;
+  std::string precision;  ///< "float64" | "float32"
   double ode_rtol = 1e-8, ode_atol = 1e-10;
   // [initial]
   std::string u0;

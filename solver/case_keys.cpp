@@ -81,6 +81,10 @@ std::vector<KeySpec> make_keys() {
              true, true),
       ranged(spec("attention", "ode_atol", T::real, "1e-10", "Absolute tolerance of the continuous-depth ODE."), 0, 1,
              true, true),
+      choice(spec("attention", "precision", T::string, "\"float64\"",
+                  "Kernel arithmetic: `float64`, or `float32` displacements, logits and exp with float64 sums "
+                  "(beta = 2 only; A u within 1e-5 relative)."),
+             {"float64", "float32"}),
       spec("attention", "transport", T::boolean, "false",
            "Token transport: the values are the positions and the tokens move every layer (blurring mean shift); "
            "`run` only, no PDE."),

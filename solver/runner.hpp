@@ -60,7 +60,9 @@ class Problem {
   double gamma() const { return gamma_; }
   double constant() const { return cst_; }
   double g_max() const { return g_max_; }
-  MetricScore score(double sigma) const { return MetricScore{c_.metric, c_.beta, sigma}; }
+  MetricScore score(double sigma) const {
+    return MetricScore{c_.metric, c_.beta, sigma, c_.precision == "float32" ? Precision::float32 : Precision::float64};
+  }
 
   Tokens sample(long n, std::uint64_t seed) const;
   std::vector<double> initial_values(const Tokens& t) const;

@@ -21,3 +21,20 @@ TEST(FastExp, WithinTwoUlpOfStdExpOnClampedRange) {
 
 }  // namespace
 }  // namespace attnpde
+
+namespace attnpde {
+namespace {
+
+TEST(FastExp, SinglePrecisionWithinTwoUlpOnClampedRange) {
+  float worst = 0;
+  for (float x = -87.0f; x <= 0.0f; x += 0.00731f) {
+    const float ref = static_cast<float>(std::exp(static_cast<double>(x)));
+    const float ulp = std::nextafter(ref, INFINITY) - ref;
+    worst = std::max(worst, std::abs(fast_expf(x) - ref) / ulp);
+  }
+  EXPECT_LE(worst, 2.0f);
+  EXPECT_EQ(fast_expf(0.0f), 1.0f);
+}
+
+}  // namespace
+}  // namespace attnpde

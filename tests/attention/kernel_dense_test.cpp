@@ -131,6 +131,33 @@ TEST(AttentionKernel, ThreadCountDoesNotChangeResults) {
   for (std::size_t i = 0; i < t.size(); ++i) ASSERT_EQ(a1[i], a2[i]);
 }
 
+// Float32 compute with float64 accumulation: A u within 1e-5 relative of float64, rows
+// still sum to 1 to float64 round-off (the normalization divides by the double sum).
+TEST(AttentionKernel, Float32StaysWithinItsStatedError) {
+  for (int dim = 1; dim <= 3; ++dim) {
+    const Tokens t = sample(dim, 3000);
+    MetricScore s = anisotropic(dim, 0.25);
+    const auto u = values(t);
+    std::vector<double> a64(t.size()), a32(t.size()), ones(t.size(), 1.0), r32(t.size());
+    apply_attention(t, s, u.data(), a64.data());
+    s.precision = Precision::float32;
+    apply_attention(t, s, u.data(), a32.data());
+    apply_attention(t, s, ones.data(), r32.data());
+    double worst = 0, scale = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      worst = std::max(worst, std::abs(a32[i] - a64[i]));
+      scale = std::max(scale, std::abs(a64[i]));
+      ASSERT_NEAR(r32[i], 1.0, 1e-14);
+    }
+    std::printf("dim %d: max |A u (float32) - A u (float64)| / max |A u| = %.3e\n", dim, worst / scale);
+    EXPECT_LT(worst, 1e-5 * scale);
+  }
+  MetricScore laplace = anisotropic(2, 0.25, 1.0);
+  laplace.precision = Precision::float32;
+  std::vector<double> u(10, 1.0), out(10);
+  EXPECT_THROW(apply_attention(sample(2, 10), laplace, u.data(), out.data()), std::invalid_argument);
+}
+
 TEST(GeneratorConstant, MatchesClosedForms) {
   for (int n = 1; n <= 3; ++n) {
     EXPECT_NEAR(generator_constant(2.0, n), 0.25, 1e-15);
