@@ -382,6 +382,8 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   c.dt = r.real(val("pde.dt"), sp("pde.dt"));
   c.rtol = r.real(val("pde.rtol"), sp("pde.rtol"));
   c.atol = r.real(val("pde.atol"), sp("pde.atol"));
+  c.pde_t_end = r.real(val("pde.t_end"), sp("pde.t_end"));
+  c.pde_frames = static_cast<int>(r.integer(val("pde.frames"), sp("pde.frames")));
   c.study_n = r.integer_array(val("study.n"), sp("study.n"));
   c.study_sigma = r.real_array(val("study.sigma"), sp("study.sigma"));
   c.study_path = r.string(val("study.path"), sp("study.path"));

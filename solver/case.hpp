@@ -66,6 +66,8 @@ struct Case {
   double dt = 0.0;
   double rtol = 1e-10;
   double atol = 1e-14;
+  double pde_t_end = 0.0;
+  int pde_frames = 10;
   // [study]
   std::vector<long> study_n;
   std::vector<double> study_sigma;

@@ -3,6 +3,7 @@
 //
 //   attnpde run   CASE [--out DIR] [--set section.key=value]... [--threads N] [--quiet] [-- PETSc options]
 //   attnpde study CASE ...   convergence harness: rates of the generator and dynamics errors
+//   attnpde pde   CASE ...   the finite-difference solver alone
 //   attnpde probe CASE ...   Kramers-Moyal drift and diffusion against THEORY.md section 4
 //   attnpde check CASE ...   validate the case file only
 //   attnpde keys             the case-file key reference (Markdown)
@@ -21,6 +22,7 @@
 
 #include "solver/case.hpp"
 #include "solver/case_keys.hpp"
+#include "solver/pde_runner.hpp"
 #include "solver/probe.hpp"
 #include "solver/runner.hpp"
 #include "solver/study.hpp"
@@ -84,6 +86,7 @@ int main(int argc, char** argv) {
   };
   auto* run = app.add_subcommand("run", "Run one case: attention layers beside the PDE, all outputs");
   auto* study = app.add_subcommand("study", "Convergence study over N, sigma and seeds with fitted rates");
+  auto* pde = app.add_subcommand("pde", "The finite-difference solver alone: fields.pvd and manifest");
   auto* probe = app.add_subcommand("probe", "Kramers-Moyal drift and diffusion on a grid of query points");
   auto* check = app.add_subcommand("check", "Validate a case file and print it as resolved");
   auto* keys = app.add_subcommand("keys", "Print the case-file key reference (Markdown)");
@@ -91,6 +94,8 @@ int main(int argc, char** argv) {
   add_common(study);
   add_common(check);
   add_common(probe);
+  add_common(pde);
+  add_run_opts(pde);
   add_run_opts(run);
   add_run_opts(study);
   add_run_opts(probe);
@@ -126,7 +131,7 @@ int main(int argc, char** argv) {
     settings.quiet = quiet;
     settings.threads = omp_get_max_threads();
     settings.command_line = command_line;
-    settings.command = run->parsed() ? "run" : (study->parsed() ? "study" : "probe");
+    settings.command = run->parsed() ? "run" : (study->parsed() ? "study" : (probe->parsed() ? "probe" : "pde"));
     const int petsc_argc = static_cast<int>(petsc.size());
     petsc.push_back(nullptr);  // MPI and PETSc expect argv[argc] == NULL
     PetscSession petsc_session(petsc_argc, petsc.data());
@@ -149,6 +154,16 @@ int main(int argc, char** argv) {
         std::printf("dynamics error  (T2): l2 %.4e  max %.4e\n", r.dynamics.l2, r.dynamics.max);
         std::printf("outputs: %s/{tokens.csv,summary.csv,manifest.json%s}\n", settings.out_dir.c_str(),
                     c.vtk ? ",tokens.pvd,fields.pvd" : "");
+      }
+    } else if (pde->parsed()) {
+      const auto r = attnpde::run_pde(c, settings);
+      if (attnpde::is_root_rank()) {
+        std::printf("case %s: PDE alone to t = %.6g on grid", c.name.c_str(), r.t_end);
+        for (int n : c.grid) std::printf(" %d", n);
+        std::printf(", %s, %ld steps, %ld KSP iterations, %.3f s\n", r.stats.ts_type.c_str(), r.stats.steps,
+                    r.stats.ksp_iterations, r.stats.seconds);
+        std::printf("weighted mass sum w u h^n: %.17g -> %.17g\n", r.mass_initial, r.mass_final);
+        std::printf("outputs: %s/{manifest.json%s}\n", settings.out_dir.c_str(), c.vtk ? ",fields.pvd" : "");
       }
     } else if (probe->parsed()) {
       const auto r = attnpde::run_probe(c, settings);

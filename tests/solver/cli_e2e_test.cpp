@@ -356,3 +356,29 @@ TEST(CliRun, TransportCaseClusters) {
 }
 
 }  // namespace
+
+namespace {
+
+// `attnpde pde`: the solver alone writes pde.frames + 1 readable frames and conserves the
+// weighted mass sum w u h^n to round-off (THEORY.md section 3).
+TEST(CliPde, SolverAloneConservesWeightedMass) {
+  const fs::path out = scratch("pde");
+  const Result r = run("pde cases/torus2d_metric.toml --quiet --set 'initial.u0=2 + sin(x)*cos(y)' --set pde.frames=4 "
+                       "--set pde.t_end=0.5 --out '" + out.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const std::regex mass(R"(weighted mass sum w u h\^n: ([0-9.e+-]+) -> ([0-9.e+-]+))");
+  std::smatch mm;
+  ASSERT_TRUE(std::regex_search(r.out, mm, mass)) << r.out;
+  const double m0 = std::stod(mm[1]), m1 = std::stod(mm[2]);
+  EXPECT_NEAR(m1, m0, 1e-12 * std::abs(m0));
+  const auto frames = pvd_entries(out / "fields.pvd");
+  ASSERT_EQ(frames.size(), 5u);
+  EXPECT_DOUBLE_EQ(frames.back().first, 0.5);
+  VtkComplaints complaints;
+  vtkNew<vtkXMLImageDataReader> reader;
+  vtkDataSet* image = read_vtk(reader, (out / frames.back().second).string(), complaints);
+  expect_finite_array(image, "u", 97 * 97);
+  EXPECT_EQ(complaints.count, 0);
+}
+
+}  // namespace
