@@ -17,8 +17,12 @@ struct Stencil {
 }  // namespace
 
 MatOwner assemble_operator(const Grid& grid, const Eigen::MatrixXd& G, const PointFunction& weight) {
+  return assemble_operator(
+      grid, [&G](const double*) { return G; }, weight);
+}
+
+MatOwner assemble_operator(const Grid& grid, const MatrixFunction& G_at, const PointFunction& weight) {
   const int dim = grid.dim();
-  if (G.rows() != dim || G.cols() != dim) throw std::invalid_argument("G does not match the grid dimension");
   for (int d = 0; d < dim; ++d)
     if (grid.nodes()[d] < 3)
       throw std::invalid_argument("the periodic box stencil needs at least 3 nodes per direction");
@@ -42,6 +46,8 @@ MatOwner assemble_operator(const Grid& grid, const Eigen::MatrixXd& G, const Poi
             double xf[3] = {x[0], x[1], x[2]};
             xf[d] += 0.5 * side * h[d];
             const double wf = weight(xf);
+            const Eigen::MatrixXd G = G_at(xf);
+            if (G.rows() != dim || G.cols() != dim) throw std::invalid_argument("G does not match the grid dimension");
             const double scale = side * wf / (w_node * h[d]);
             // The face lies between offsets lo = min(0, side) and lo + 1 along d.
             const int lo = side > 0 ? 0 : -1;

@@ -19,8 +19,14 @@
 namespace attnpde {
 
 using PointFunction = std::function<double(const double*)>;
+/// G(x), dim x dim SPD, for a spatially varying metric.
+using MatrixFunction = std::function<Eigen::MatrixXd(const double*)>;
 
 /// Assembles L as a PETSc AIJ matrix on the grid's DM. `weight` is w(x) > 0.
 MatOwner assemble_operator(const Grid& grid, const Eigen::MatrixXd& G, const PointFunction& weight);
+
+/// The same with G(x) evaluated at every face (the fluxes use G of their face, so the
+/// scheme stays conservative and second order for smooth G).
+MatOwner assemble_operator(const Grid& grid, const MatrixFunction& G, const PointFunction& weight);
 
 }  // namespace attnpde

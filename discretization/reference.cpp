@@ -55,6 +55,19 @@ double continuum_generator(const Expression& u, const Expression& p, const Eigen
   return value;
 }
 
+double continuum_generator(const Expression& u, const Expression& p, const std::vector<Expression>& G, double gamma,
+                           const double* x, int dim) {
+  double value = 0.0;
+  const double p0 = p.at(x, dim);
+  for (int a = 0; a < dim; ++a)
+    for (int b = 0; b < dim; ++b) {
+      const Expression& g = G[static_cast<std::size_t>(a * dim + b)];
+      const double db_u = d1(u, x, dim, b);
+      value += g.at(x, dim) * (d2(u, x, dim, a, b) + gamma * d1(p, x, dim, a) / p0 * db_u) + d1(g, x, dim, a) * db_u;
+    }
+  return value;
+}
+
 double layers_multiplier(const Eigen::VectorXd& k, const Eigen::MatrixXd& G, double sigma, double tau, int layers) {
   const double lambda = std::exp(-sigma * sigma * k.dot(G * k) / 4.0);
   return std::pow(1.0 - tau + tau * lambda, layers);

@@ -8,6 +8,7 @@
 
 #include <Eigen/Dense>
 #include <array>
+#include <vector>
 
 #include "discretization/expression.hpp"
 
@@ -15,6 +16,11 @@ namespace attnpde {
 
 /// L_gamma u at x (dim coordinates). `p` need not be normalized.
 double continuum_generator(const Expression& u, const Expression& p, const Eigen::MatrixXd& G, double gamma,
+                           const double* x, int dim);
+
+/// L_gamma u = p^-gamma div(p^gamma G grad u) for a spatially varying G given as dim x dim
+/// expressions (row-major): G_ab d_ab u + (d_a G_ab) d_b u + gamma G_ab d_a log p d_b u.
+double continuum_generator(const Expression& u, const Expression& p, const std::vector<Expression>& G, double gamma,
                            const double* x, int dim);
 
 /// Multiplier of K layers on mode k (uniform p, beta = 2, softmax, N -> infinity):
