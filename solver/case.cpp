@@ -187,6 +187,19 @@ class Reader {
     return m;
   }
 
+  // dim x dim expressions, row-major; each checked like an expression key.
+  std::vector<std::string> expression_matrix(const TValue& v, const KeySpec& s, int dim) const {
+    const std::string shape =
+        "expected a " + std::to_string(dim) + " x " + std::to_string(dim) + " array of arrays of expression strings";
+    if (!v.is_array() || static_cast<int>(v.as_array().size()) != dim) fail(v, file_, s.name(), shape);
+    std::vector<std::string> out;
+    for (const auto& row : v.as_array()) {
+      if (!row.is_array() || static_cast<int>(row.as_array().size()) != dim) fail(row, file_, s.name(), shape);
+      for (const auto& e : row.as_array()) out.push_back(expression(e, s));
+    }
+    return out;
+  }
+
   void check_range(const TValue& v, const KeySpec& s, double x) const {
     const bool below = s.min_open ? !(x > s.min) : !(x >= s.min);
     const bool above = s.max_open ? !(x < s.max) : !(x <= s.max);
@@ -319,7 +332,8 @@ Json to_json(const TValue& v) {
 
 }  // namespace
 
-Case load_case(const std::string& path, const std::vector<Override>& overrides, bool for_study) {
+Case load_case(const std::string& path, const std::vector<Override>& overrides, Purpose purpose) {
+  const bool for_study = purpose == Purpose::study;
   TValue root = parse_file(path);
   for (const auto& o : overrides) apply_override(root, o);
   reject_unknown(root, path);
@@ -413,6 +427,35 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   const int default_pde_nodes = 64, default_probe_nodes = 16;
   c.grid = nodes_per_direction("pde.grid", default_pde_nodes);
   c.probe_grid = nodes_per_direction("probe.grid", default_probe_nodes);
+  if (const TValue* f = present(sp("pde.metric_field"))) {
+    if (purpose != Purpose::pde)
+      fail(*f, path, "pde.metric_field",
+           "a metric field applies to `attnpde pde` only (attention uses the constant M)");
+    c.metric_field = r.expression_matrix(*f, sp("pde.metric_field"), c.dim);
+    // SPD at every face of the grid, where the operator evaluates it.
+    std::vector<Expression> g(c.metric_field.begin(), c.metric_field.end());
+    const long total = static_cast<long>(c.grid[0]) * (c.dim > 1 ? c.grid[1] : 1) * (c.dim > 2 ? c.grid[2] : 1);
+    for (long k = 0; k < total; ++k)
+      for (int face = -1; face < c.dim; ++face) {
+        double x[3] = {0, 0, 0};
+        long rest = k;
+        for (int d = 0; d < c.dim; ++d) {
+          const double h = 6.283185307179586 / c.grid[static_cast<std::size_t>(d)];
+          x[d] = (static_cast<double>(rest % c.grid[static_cast<std::size_t>(d)]) + (face == d ? 0.5 : 0.0)) * h;
+          rest /= c.grid[static_cast<std::size_t>(d)];
+        }
+        Eigen::MatrixXd m(c.dim, c.dim);
+        for (int a = 0; a < c.dim; ++a)
+          for (int b = 0; b < c.dim; ++b) m(a, b) = g[static_cast<std::size_t>(a * c.dim + b)].at(x, c.dim);
+        if (auto defect = metric_defect(m)) {
+          std::ostringstream os;
+          os << "G(x) at (";
+          for (int d = 0; d < c.dim; ++d) os << (d ? ", " : "") << x[d];
+          os << "): " << *defect;
+          fail(*f, path, "pde.metric_field", os.str());
+        }
+      }
+  }
   if (const TValue* d = present(sp("output.dir")))
     c.out_dir = r.string(*d, sp("output.dir"));
   else

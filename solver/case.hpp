@@ -67,6 +67,7 @@ struct Case {
   double rtol = 1e-10;
   double atol = 1e-14;
   double pde_t_end = 0.0;
+  std::vector<std::string> metric_field;  ///< G(x) as dim x dim expressions (row-major); empty: G = M^-1
   int pde_frames = 10;
   // [study]
   std::vector<long> study_n;
@@ -92,8 +93,11 @@ struct Override {
 };
 
 /// Reads, validates and resolves a case. Throws InputError on any bad input.
-/// `for_study` also requires the [study] keys a study needs.
-Case load_case(const std::string& path, const std::vector<Override>& overrides, bool for_study);
+/// What the case is loaded for: a study also requires the [study] keys; pde.metric_field
+/// is accepted by `attnpde pde` only (the attention metric is constant).
+enum class Purpose { run, study, pde };
+
+Case load_case(const std::string& path, const std::vector<Override>& overrides, Purpose purpose);
 
 /// Exponent of the balanced kernel width sigma* = C N^(-1/(dim+6)) (THEORY.md section 2).
 double optimal_sigma(long n, int dim, double scale);

@@ -97,6 +97,9 @@ std::vector<KeySpec> make_keys() {
              inf),
       ranged(spec("pde", "rtol", T::real, "1e-10", "Relative tolerance of the linear solves (KSP)."), 0, 1, true, true),
       ranged(spec("pde", "atol", T::real, "1e-14", "Absolute tolerance of the linear solves (KSP)."), 0, inf),
+      computed(spec("pde", "metric_field", T::expression_matrix, "",
+                    "`attnpde pde` only: G(x) as dim x dim expressions, SPD at every face; replaces M^-1."),
+               "none (G = M^-1)"),
       ranged(spec("pde", "t_end", T::real, "0", "Final time of `attnpde pde`; 0 = t_K = layers tau c sigma^2."), 0,
              inf),
       ranged(spec("pde", "frames", T::integer, "10", "Frames written by `attnpde pde` after the initial one."), 1, 1e6),
@@ -157,6 +160,8 @@ std::string type_name(KeyType t) {
       return "real array";
     case KeyType::real_matrix:
       return "real matrix";
+    case KeyType::expression_matrix:
+      return "expression matrix";
   }
   return "?";
 }
@@ -170,7 +175,9 @@ std::string KeySpec::range_doc() const {
     }
     return s;
   }
-  if (type == KeyType::string || type == KeyType::boolean || type == KeyType::expression) return "";
+  if (type == KeyType::string || type == KeyType::boolean || type == KeyType::expression ||
+      type == KeyType::expression_matrix)
+    return "";
   if (std::isinf(min) && std::isinf(max)) return "";
   std::ostringstream os;
   os << (min_open ? '(' : '[') << number_text(min) << ", " << number_text(max)

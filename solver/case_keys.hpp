@@ -8,7 +8,17 @@
 
 namespace attnpde {
 
-enum class KeyType { integer, real, string, boolean, expression, integer_array, real_array, real_matrix };
+enum class KeyType {
+  integer,
+  real,
+  string,
+  boolean,
+  expression,
+  integer_array,
+  real_array,
+  real_matrix,
+  expression_matrix
+};
 
 struct KeySpec {
   std::string section;

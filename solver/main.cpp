@@ -119,7 +119,10 @@ int main(int argc, char** argv) {
     std::vector<attnpde::Override> overrides;
     for (const auto& s : sets) overrides.push_back({s});
     // Validation first, before PETSc and before anything is written.
-    attnpde::Case c = attnpde::load_case(case_path, overrides, study->parsed());
+    const auto purpose = study->parsed() ? attnpde::Purpose::study
+                         : pde->parsed() ? attnpde::Purpose::pde
+                                         : attnpde::Purpose::run;
+    attnpde::Case c = attnpde::load_case(case_path, overrides, purpose);
     if (check->parsed()) {
       std::cout << c.resolved.dump() << "\n";
       std::fprintf(stderr, "attnpde: %s is valid\n", case_path.c_str());

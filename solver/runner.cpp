@@ -117,7 +117,33 @@ std::unique_ptr<PdeSolver> Problem::make_pde(const Grid& grid) const {
   const Density& p = p_;
   // w = p^gamma; the normalization of p cancels in w^-1 div(w G grad u).
   auto weight = [&p, gamma](const double* x) { return std::pow(p(x), gamma); };
-  MatOwner op = assemble_operator(grid, G_, weight);
+  MatOwner op;
+  double g_max = g_max_;
+  if (c_.metric_field.empty()) {
+    op = assemble_operator(grid, G_, weight);
+  } else {
+    // G(x) from the case (`attnpde pde`); dt_auto uses its largest eigenvalue at the nodes.
+    std::vector<Expression> g(c_.metric_field.begin(), c_.metric_field.end());
+    const int n = c_.dim;
+    auto G_at = [&g, n](const double* x) {
+      Eigen::MatrixXd m(n, n);
+      for (int a = 0; a < n; ++a)
+        for (int b = 0; b < n; ++b) m(a, b) = g[static_cast<std::size_t>(a * n + b)].at(x, n);
+      return m;
+    };
+    op = assemble_operator(grid, G_at, weight);
+    g_max = 0;
+    std::array<int, 3> start, count;
+    grid.owned(start, count);
+    for (int k = start[2]; k < start[2] + count[2]; ++k)
+      for (int j = start[1]; j < start[1] + count[1]; ++j)
+        for (int i = start[0]; i < start[0] + count[0]; ++i) {
+          const double x[3] = {i * grid.spacing()[0], j * grid.spacing()[1], k * grid.spacing()[2]};
+          Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(G_at(x));
+          g_max = std::max(g_max, eig.eigenvalues().maxCoeff());
+        }
+    MPI_Allreduce(MPI_IN_PLACE, &g_max, 1, MPI_DOUBLE, MPI_MAX, grid.comm());
+  }
   PdeOptions opt;
   opt.dt = c_.dt;
   opt.rtol = c_.rtol;
@@ -125,7 +151,7 @@ std::unique_ptr<PdeSolver> Problem::make_pde(const Grid& grid) const {
   const int dim = c_.dim;
   const Expression& u0 = u0_;
   return std::make_unique<PdeSolver>(
-      grid, std::move(op), [&u0, dim](const double* x) { return u0.at(x, dim); }, opt, g_max_);
+      grid, std::move(op), [&u0, dim](const double* x) { return u0.at(x, dim); }, opt, g_max);
 }
 
 PeriodicInterpolator Problem::interpolator(const Grid& grid, const PdeSolver& pde) const {

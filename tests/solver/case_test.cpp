@@ -33,7 +33,7 @@ dim = 2
 )toml";
 
 TEST(CaseFile, AcceptsWhatPeopleWrite) {
-  const Case c = load_case(write_case("minimal", minimal), {}, false);
+  const Case c = load_case(write_case("minimal", minimal), {}, Purpose::run);
   EXPECT_EQ(c.dim, 2);
   EXPECT_EQ(c.n, 1000);
   EXPECT_DOUBLE_EQ(c.sigma, 1.0);
@@ -49,12 +49,12 @@ TEST(CaseFile, AcceptsWhatPeopleWrite) {
 TEST(CaseFile, OverridesAreValidatedLikeTheFile) {
   const std::string path = write_case("override", minimal);
   const Case c =
-      load_case(path, {{"attention.sigma=0.25"}, {"density.expr=1+0.5*cos(y)"}, {"pde.grid=[16,32]"}}, false);
+      load_case(path, {{"attention.sigma=0.25"}, {"density.expr=1+0.5*cos(y)"}, {"pde.grid=[16,32]"}}, Purpose::run);
   EXPECT_DOUBLE_EQ(c.sigma, 0.25);
   EXPECT_EQ(c.density_expr, "1+0.5*cos(y)");
   EXPECT_EQ(c.grid, (std::vector<int>{16, 32}));
   try {
-    load_case(path, {{"attention.tau=2"}}, false);
+    load_case(path, {{"attention.tau=2"}}, Purpose::run);
     FAIL() << "tau = 2 accepted";
   } catch (const InputError& e) {
     EXPECT_EQ(e.file(), "--set");
@@ -65,7 +65,7 @@ TEST(CaseFile, OverridesAreValidatedLikeTheFile) {
 TEST(CaseFile, ErrorsCarryLineColumnAndKey) {
   const std::string text = std::string(minimal) + "[study]\nseeds = 0\n";
   try {
-    load_case(write_case("seeds", text), {}, false);
+    load_case(write_case("seeds", text), {}, Purpose::run);
     FAIL() << "seeds = 0 accepted";
   } catch (const InputError& e) {
     EXPECT_EQ(e.line(), 13);
@@ -76,9 +76,9 @@ TEST(CaseFile, ErrorsCarryLineColumnAndKey) {
 
 TEST(CaseFile, StudyNeedsTokenCountsAndWidths) {
   const std::string path = write_case("study", std::string(minimal) + "[study]\nn = [100, 200]\n");
-  EXPECT_NO_THROW(load_case(path, {}, false));
-  EXPECT_THROW(load_case(path, {}, true), InputError);
-  EXPECT_NO_THROW(load_case(path, {{"study.path=optimal"}}, true));
+  EXPECT_NO_THROW(load_case(path, {}, Purpose::run));
+  EXPECT_THROW(load_case(path, {}, Purpose::study), InputError);
+  EXPECT_NO_THROW(load_case(path, {{"study.path=optimal"}}, Purpose::study));
 }
 
 TEST(CaseKeys, EveryKeyIsDocumentedWithTypeAndDefault) {
@@ -92,6 +92,39 @@ TEST(CaseKeys, EveryKeyIsDocumentedWithTypeAndDefault) {
 TEST(OptimalPath, SigmaScalesLikeNToMinusOneOverDimPlusSix) {
   EXPECT_NEAR(optimal_sigma(256, 2, 1.0), 0.5, 1e-15);  // 256^(-1/8) = 1/2
   EXPECT_NEAR(optimal_sigma(1000, 1, 2.0) / optimal_sigma(10000, 1, 2.0), std::pow(10.0, 1.0 / 7), 1e-12);
+}
+
+}  // namespace
+}  // namespace attnpde
+
+namespace attnpde {
+namespace {
+
+// pde.metric_field: SPD at every face is checked with the key's location; attention
+// commands reject it (their metric is the constant M).
+TEST(CaseFile, MetricFieldIsCheckedAndPdeOnly) {
+  const std::string good = std::string(minimal) +
+                           "[pde]\nmetric_field = [[\"1 + 0.3*sin(x)\", \"0.2*cos(y)\"], [\"0.2*cos(y)\", \"1\"]]\n";
+  const Case c = load_case(write_case("field_good", good), {}, Purpose::pde);
+  ASSERT_EQ(c.metric_field.size(), 4u);
+  EXPECT_EQ(c.metric_field[1], "0.2*cos(y)");
+  try {
+    load_case(write_case("field_run", good), {}, Purpose::run);
+    FAIL() << "metric_field accepted by run";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.key(), "pde.metric_field");
+    EXPECT_EQ(e.line(), 13);
+  }
+  const std::string bad =
+      std::string(minimal) + "[pde]\nmetric_field = [[\"1\", \"2*cos(y)\"], [\"2*cos(y)\", \"1\"]]\n";
+  try {
+    load_case(write_case("field_bad", bad), {}, Purpose::pde);
+    FAIL() << "indefinite G accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.key(), "pde.metric_field");
+    EXPECT_EQ(e.line(), 13);
+    EXPECT_NE(std::string(e.what()).find("not positive definite"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -277,7 +277,8 @@ namespace {
 // D as a 3 x 3 tensor.
 TEST(CliProbe, WritesMomentsBesideThePrediction) {
   const fs::path out = scratch("probe");
-  const Result r = run("probe cases/torus2d_metric.toml --quiet --set 'probe.grid=[8, 6]' --out '" + out.string() + "'");
+  const Result r =
+      run("probe cases/torus2d_metric.toml --quiet --set 'probe.grid=[8, 6]' --out '" + out.string() + "'");
   ASSERT_EQ(r.rc, 0) << r.err;
   const auto csv = lines(slurp(out / "probe.csv"));
   ASSERT_EQ(csv.size(), 1u + 8 * 6);
@@ -363,8 +364,10 @@ namespace {
 // weighted mass sum w u h^n to round-off (THEORY.md section 3).
 TEST(CliPde, SolverAloneConservesWeightedMass) {
   const fs::path out = scratch("pde");
-  const Result r = run("pde cases/torus2d_metric.toml --quiet --set 'initial.u0=2 + sin(x)*cos(y)' --set pde.frames=4 "
-                       "--set pde.t_end=0.5 --out '" + out.string() + "'");
+  const Result r =
+      run("pde cases/torus2d_metric.toml --quiet --set 'initial.u0=2 + sin(x)*cos(y)' --set pde.frames=4 "
+          "--set pde.t_end=0.5 --out '" +
+          out.string() + "'");
   ASSERT_EQ(r.rc, 0) << r.err;
   const std::regex mass(R"(weighted mass sum w u h\^n: ([0-9.e+-]+) -> ([0-9.e+-]+))");
   std::smatch mm;

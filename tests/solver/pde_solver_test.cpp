@@ -134,7 +134,8 @@ TEST(PdeSolver, CrankNicolsonBdf2AndRk4Agree) {
     for (const auto& [k, v] : options) ATTNPDE_PETSC(PetscOptionsSetValue(nullptr, k, v));
     PdeOptions opt;
     opt.dt = dt;
-    PdeSolver pde(grid, assemble_operator(grid, full_g(), w), [&](const double* x) { return phi.at(x, 2); }, opt, 1.0);
+    PdeSolver pde(
+        grid, assemble_operator(grid, full_g(), w), [&](const double* x) { return phi.at(x, 2); }, opt, 1.0);
     for (const auto& [k, v] : options) ATTNPDE_PETSC(PetscOptionsClearValue(nullptr, k));
     pde.advance_to(t_end);
     return std::pair{pde.gather(), pde.stats().ts_type};

@@ -13,7 +13,7 @@ namespace {
 
 TEST(StudyCase, ObservedRatesMatchTheory) {
   const std::string path = std::string(ATTNPDE_SOURCE_DIR) + "/cases/torus2d_study.toml";
-  const Case c = load_case(path, {}, true);
+  const Case c = load_case(path, {}, Purpose::study);
   RunSettings s;
   s.out_dir = (std::filesystem::temp_directory_path() / "attnpde_study_test").string();
   s.quiet = true;
@@ -36,7 +36,7 @@ TEST(StudyCase, ObservedRatesMatchTheory) {
 // The variance term: i.i.d. tokens at fixed sigma, generator error ~ N^-1/2.
 TEST(StudyCase, VarianceOfIidTokensFallsLikeInverseSquareRootOfN) {
   const std::string path = std::string(ATTNPDE_SOURCE_DIR) + "/cases/torus2d_variance.toml";
-  const Case c = load_case(path, {}, true);
+  const Case c = load_case(path, {}, Purpose::study);
   RunSettings s;
   s.out_dir = (std::filesystem::temp_directory_path() / "attnpde_variance_test").string();
   s.quiet = true;
