@@ -11,13 +11,19 @@ namespace attnpde {
 
 namespace {
 
-const double logit_floor = -700.0;
+// Logits are clamped so that exp never returns a subnormal: exp(-700) in double,
+// exp(-87) in float.
+template <class Real>
+constexpr Real logit_floor = Real(-700);
+template <>
+constexpr float logit_floor<float> = -87.0f;
 
-struct Prepared {
-  double m[3][3] = {};  // M / eps (beta = 2) or M (other beta)
-  double half_beta = 1.0;
-  double inv_eps = 1.0;
-};
+inline double exp_of(double x) {
+  return fast_exp(x);
+}
+inline float exp_of(float x) {
+  return fast_expf(x);
+}
 
 // Closed forms of d^beta that vectorize: beta = 2 (Gaussian: q itself) and beta = 1
 // (Laplace-like: sqrt q); other beta go through std::pow.
@@ -27,58 +33,68 @@ Shape shape_of(double beta) {
   return beta == 2.0 ? Shape::gaussian : (beta == 1.0 ? Shape::laplace : Shape::general);
 }
 
-Prepared prepare(const MetricScore& score, int dim) {
+template <class Real>
+struct Prepared {
+  Real m[3][3] = {};  // M / eps (beta = 2) or M (other beta)
+  Real half_beta = 1;
+  Real inv_eps = 1;
+};
+
+template <class Real = double>
+Prepared<Real> prepare(const MetricScore& score, int dim) {
   if (score.metric.rows() != dim || score.metric.cols() != dim)
     throw std::invalid_argument("metric size does not match the token dimension");
-  Prepared p;
+  Prepared<Real> p;
   const double eps = temperature(score.sigma, score.beta);
   const bool gaussian = shape_of(score.beta) == Shape::gaussian;
   for (int a = 0; a < dim; ++a)
-    for (int b = 0; b < dim; ++b) p.m[a][b] = gaussian ? score.metric(a, b) / eps : score.metric(a, b);
-  p.half_beta = 0.5 * score.beta;
-  p.inv_eps = 1.0 / eps;
+    for (int b = 0; b < dim; ++b)
+      p.m[a][b] = static_cast<Real>(gaussian ? score.metric(a, b) / eps : score.metric(a, b));
+  p.half_beta = static_cast<Real>(0.5 * score.beta);
+  p.inv_eps = static_cast<Real>(1.0 / eps);
   return p;
 }
 
 // Minimum image of a displacement on the torus.
-inline double wrap(double v) {
-  const double inv_period = 1.0 / torus_period;
-  return v - torus_period * std::floor(v * inv_period + 0.5);
+template <class Real>
+inline Real wrap(Real v) {
+  const Real period = static_cast<Real>(torus_period), inv_period = static_cast<Real>(1.0 / torus_period);
+  return v - period * std::floor(v * inv_period + Real(0.5));
 }
 
 // Logit -rho(x_i, x_j)/eps for the displacement dx.
-template <int D, Shape S>
-inline double logit(const double (&dx)[D], const Prepared& p) {
-  double q = 0.0;
+template <int D, Shape S, class Real>
+inline Real logit(const Real (&dx)[D], const Prepared<Real>& p) {
+  Real q = 0;
   for (int a = 0; a < D; ++a) {
     q += p.m[a][a] * dx[a] * dx[a];
-    for (int b = a + 1; b < D; ++b) q += 2.0 * p.m[a][b] * dx[a] * dx[b];
+    for (int b = a + 1; b < D; ++b) q += Real(2) * p.m[a][b] * dx[a] * dx[b];
   }
-  double l;
+  Real l;
   if constexpr (S == Shape::gaussian)
     l = -q;
   else if constexpr (S == Shape::laplace)
     l = -std::sqrt(q) * p.inv_eps;
   else
     l = -std::pow(q, p.half_beta) * p.inv_eps;
-  return l < logit_floor ? logit_floor : l;
+  return l < logit_floor<Real> ? logit_floor<Real> : l;
 }
 
-template <int D, Shape S, bool Weighted>
-void apply_kernel(const Tokens& t, const Prepared& p, const double* u, double* out, double* degree, const double* w) {
-  const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(t.size());
-  const double* x[D];
-  for (int d = 0; d < D; ++d) x[d] = t.coord[d].data();
+// Displacements, logits and exp in Real; the row sums always in double. Real = float
+// runs 16 lanes per AVX-512 register (the float32 mode, beta = 2 only).
+template <int D, Shape S, bool Weighted, class Real>
+void apply_kernel(const Real* const (&x)[D], std::ptrdiff_t n, const Prepared<Real>& p, const double* u, double* out,
+                  double* degree, const double* w) {
 #pragma omp parallel for schedule(dynamic, 32)
   for (std::ptrdiff_t i = 0; i < n; ++i) {
-    double xi[D];
+    Real xi[D];
     for (int d = 0; d < D; ++d) xi[d] = x[d][i];
     double s = 0.0, su = 0.0;
 #pragma omp simd reduction(+ : s, su)
     for (std::ptrdiff_t j = 0; j < n; ++j) {
-      double dx[D];
-      for (int d = 0; d < D; ++d) dx[d] = wrap(x[d][j] - xi[d]);
-      double e = fast_exp(logit<D, S>(dx, p));
+      Real dx[D];
+      for (int d = 0; d < D; ++d) dx[d] = wrap<Real>(x[d][j] - xi[d]);
+      double e = exp_of(logit<D, S>(dx, p));
       if constexpr (Weighted) e *= w[j];
       s += e;
       su += e * u[j];
@@ -88,78 +104,39 @@ void apply_kernel(const Tokens& t, const Prepared& p, const double* u, double* o
   }
 }
 
-template <int D, Shape S>
-void dispatch_weights(const Tokens& t, const Prepared& p, const double* u, double* out, double* degree,
-                      const double* w) {
+template <int D, Shape S, class Real>
+void dispatch_weights(const Real* const (&x)[D], std::ptrdiff_t n, const Prepared<Real>& p, const double* u,
+                      double* out, double* degree, const double* w) {
   if (w)
-    apply_kernel<D, S, true>(t, p, u, out, degree, w);
+    apply_kernel<D, S, true>(x, n, p, u, out, degree, w);
   else
-    apply_kernel<D, S, false>(t, p, u, out, degree, nullptr);
-}
-
-// Float32 compute, float64 accumulation (beta = 2 only): coordinates, displacements,
-// logits and exp in single precision (16 lanes per AVX-512 register), the row sums in
-// double. Logits are clamped at -87 so exp stays a normal float.
-template <int D, bool Weighted>
-void apply_kernel_f32(const Tokens& t, const Prepared& p, const double* u, double* out, double* degree,
-                      const double* w) {
-  const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(t.size());
-  std::vector<float> xs[D];
-  for (int d = 0; d < D; ++d) xs[d].assign(t.coord[d].begin(), t.coord[d].end());
-  float m[3][3];
-  for (int a = 0; a < 3; ++a)
-    for (int b = 0; b < 3; ++b) m[a][b] = static_cast<float>(p.m[a][b]);
-  const float period = static_cast<float>(torus_period), inv_period = static_cast<float>(1.0 / torus_period);
-  const float floor_f32 = -87.0f;
-  const float* x[D];
-  for (int d = 0; d < D; ++d) x[d] = xs[d].data();
-#pragma omp parallel for schedule(dynamic, 32)
-  for (std::ptrdiff_t i = 0; i < n; ++i) {
-    float xi[D];
-    for (int d = 0; d < D; ++d) xi[d] = x[d][i];
-    double s = 0.0, su = 0.0;
-#pragma omp simd reduction(+ : s, su)
-    for (std::ptrdiff_t j = 0; j < n; ++j) {
-      float dx[D];
-      for (int d = 0; d < D; ++d) {
-        const float v = x[d][j] - xi[d];
-        dx[d] = v - period * std::floor(v * inv_period + 0.5f);
-      }
-      float q = 0.0f;
-      for (int a = 0; a < D; ++a) {
-        q += m[a][a] * dx[a] * dx[a];
-        for (int b = a + 1; b < D; ++b) q += 2.0f * m[a][b] * dx[a] * dx[b];
-      }
-      const float l = -q < floor_f32 ? floor_f32 : -q;
-      double e = fast_expf(l);
-      if constexpr (Weighted) e *= w[j];
-      s += e;
-      su += e * u[j];
-    }
-    out[i] = su / s;
-    if (degree) degree[i] = s;
-  }
+    apply_kernel<D, S, false>(x, n, p, u, out, degree, nullptr);
 }
 
 template <int D>
 void dispatch_beta(const Tokens& t, const MetricScore& score, const double* u, double* out, double* degree,
                    const double* w) {
-  const Prepared p = prepare(score, D);
+  const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(t.size());
   if (score.precision == Precision::float32) {
     if (shape_of(score.beta) != Shape::gaussian) throw std::invalid_argument("float32 attention needs beta = 2");
-    if (w)
-      apply_kernel_f32<D, true>(t, p, u, out, degree, w);
-    else
-      apply_kernel_f32<D, false>(t, p, u, out, degree, nullptr);
-    return;
+    std::vector<float> xs[D];
+    const float* x[D];
+    for (int d = 0; d < D; ++d) {
+      xs[d].assign(t.coord[d].begin(), t.coord[d].end());
+      x[d] = xs[d].data();
+    }
+    return dispatch_weights<D, Shape::gaussian, float>(x, n, prepare<float>(score, D), u, out, degree, w);
   }
+  const double* x[D];
+  for (int d = 0; d < D; ++d) x[d] = t.coord[d].data();
+  const Prepared<double> p = prepare(score, D);
   switch (shape_of(score.beta)) {
     case Shape::gaussian:
-      return dispatch_weights<D, Shape::gaussian>(t, p, u, out, degree, w);
+      return dispatch_weights<D, Shape::gaussian, double>(x, n, p, u, out, degree, w);
     case Shape::laplace:
-      return dispatch_weights<D, Shape::laplace>(t, p, u, out, degree, w);
+      return dispatch_weights<D, Shape::laplace, double>(x, n, p, u, out, degree, w);
     case Shape::general:
-      return dispatch_weights<D, Shape::general>(t, p, u, out, degree, w);
+      return dispatch_weights<D, Shape::general, double>(x, n, p, u, out, degree, w);
   }
 }
 
@@ -183,7 +160,7 @@ std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score
                                   const double* weights) {
   // Row i of A = A applied to the unit vectors, computed directly for clarity.
   const std::size_t n = tokens.size();
-  const Prepared p = prepare(score, tokens.dim);
+  const Prepared<double> p = prepare(score, tokens.dim);
   const Shape shape = shape_of(score.beta);
   std::vector<double> row(n);
   double s = 0.0;

@@ -103,8 +103,8 @@ namespace {
 // pde.metric_field: SPD at every face is checked with the key's location; attention
 // commands reject it (their metric is the constant M).
 TEST(CaseFile, MetricFieldIsCheckedAndPdeOnly) {
-  const std::string good = std::string(minimal) +
-                           "[pde]\nmetric_field = [[\"1 + 0.3*sin(x)\", \"0.2*cos(y)\"], [\"0.2*cos(y)\", \"1\"]]\n";
+  const std::string good =
+      std::string(minimal) + "[pde]\nmetric_field = [[\"1 + 0.3*sin(x)\", \"0.2*cos(y)\"], [\"0.2*cos(y)\", \"1\"]]\n";
   const Case c = load_case(write_case("field_good", good), {}, Purpose::pde);
   ASSERT_EQ(c.metric_field.size(), 4u);
   EXPECT_EQ(c.metric_field[1], "0.2*cos(y)");
