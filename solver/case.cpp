@@ -9,6 +9,7 @@
 #include <toml.hpp>
 #include <tuple>
 
+#include "attention/constants.hpp"
 #include "attention/density.hpp"
 #include "attention/metric.hpp"
 #include "attention/rosenblatt.hpp"
@@ -440,7 +441,7 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
         double x[3] = {0, 0, 0};
         long rest = k;
         for (int d = 0; d < c.dim; ++d) {
-          const double h = 6.283185307179586 / c.grid[static_cast<std::size_t>(d)];
+          const double h = torus_period / c.grid[static_cast<std::size_t>(d)];
           x[d] = (static_cast<double>(rest % c.grid[static_cast<std::size_t>(d)]) + (face == d ? 0.5 : 0.0)) * h;
           rest /= c.grid[static_cast<std::size_t>(d)];
         }

@@ -17,6 +17,7 @@
 #include <attnpde/version.hpp>
 #include <cstdio>
 #include <iostream>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -172,9 +173,8 @@ int main(int argc, char** argv) {
       const auto r = attnpde::run_probe(c, settings);
       if (attnpde::is_root_rank()) {
         std::printf("case %s: Kramers-Moyal probe on %zu query points, sigma = %g\n", c.name.c_str(),
-                    c.probe_grid.size() == 1 ? static_cast<std::size_t>(c.probe_grid[0])
-                                             : static_cast<std::size_t>(c.probe_grid[0]) * c.probe_grid[1] *
-                                                   (c.probe_grid.size() > 2 ? c.probe_grid[2] : 1),
+                    std::accumulate(c.probe_grid.begin(), c.probe_grid.end(), std::size_t{1},
+                                    [](std::size_t a, int b) { return a * static_cast<std::size_t>(b); }),
                     c.sigma);
         std::printf("drift b vs c sigma^2 gamma G grad log p: max relative error %.4e\n", r.drift_error);
         std::printf("diffusion D vs 2 c sigma^2 G:            max relative error %.4e\n", r.diffusion_error);

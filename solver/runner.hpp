@@ -45,6 +45,7 @@ struct PointResult {
   std::uint64_t seed = 0;
   Errors generator, dynamics;
   double seconds = 0;
+  bool on_path = false;  ///< study point on the optimal path (not a summary.csv column)
 };
 const std::vector<std::string>& summary_columns();
 std::vector<double> summary_row(const PointResult& r);

@@ -24,7 +24,7 @@ const double nan_value = std::numeric_limits<double>::quiet_NaN();
 struct Point {
   long n;
   double sigma;
-  bool on_path;
+  bool on_path;  ///< on sigma = C N^(-1/(n+6)) rather than the N x sigma grid
 };
 
 double column(const PointResult& r, const std::string& q) {
@@ -44,14 +44,8 @@ bool StudyFit::passes() const {
   return std::isfinite(expected) && (fit.contains(expected) || std::abs(fit.slope - expected) <= rate_tolerance);
 }
 
-std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& points,
-                                 const std::vector<double>& path_sigmas) {
+std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& points) {
   std::vector<StudyFit> fits;
-  auto on_path = [&](const PointResult& r) {
-    for (double s : path_sigmas)
-      if (same(s, r.sigma)) return true;
-    return false;
-  };
   auto add = [&](const std::string& name, const std::string& q, const std::string& against, const std::string& fixed,
                  const std::vector<const PointResult*>& sel, double expected) {
     std::vector<double> x, y;
@@ -68,12 +62,8 @@ std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& 
   };
 
   // Points of the N x sigma grid; at the largest N they give the slopes in sigma (bias).
-  auto in_grid = [&](const PointResult& r) {
-    return std::any_of(c.study_sigma.begin(), c.study_sigma.end(), [&](double s) { return same(s, r.sigma); });
-  };
-  std::vector<const PointResult*> grid;
-  for (const auto& r : points)
-    if (in_grid(r)) grid.push_back(&r);
+  std::vector<const PointResult*> grid, path;
+  for (const auto& r : points) (r.on_path ? path : grid).push_back(&r);
   if (!grid.empty() && !c.study_sigma.empty()) {
     const long n_max = (*std::max_element(grid.begin(), grid.end(), [](auto* a, auto* b) { return a->n < b->n; }))->n;
     std::vector<const PointResult*> sel;
@@ -94,10 +84,8 @@ std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& 
     std::snprintf(buf, sizeof buf, "sigma = %.6g", s_min);
     add("generator_vs_n", "gen_err_l2", "n", buf, sel, c.sampler == "random" ? -0.5 : nan_value);
   }
-  if (!path_sigmas.empty()) {
-    std::vector<const PointResult*> sel;
-    for (const auto& r : points)
-      if (on_path(r)) sel.push_back(&r);
+  if (!path.empty()) {
+    const std::vector<const PointResult*>& sel = path;
     char buf[96];
     std::snprintf(buf, sizeof buf, "sigma = %.6g N^(-1/%d)", c.study_path_scale, c.dim + 6);
     // Along sigma ~ N^(-1/(n+6)) bias O(sigma^2) and variance balance: both fall like
@@ -167,6 +155,7 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       r.layers = layers_for(pt.sigma);
       r.t = r.layers * c.tau * prob.constant() * pt.sigma * pt.sigma;
       r.seed = seed;
+      r.on_path = pt.on_path;
       const ColumnWeights weights = prob.weights(tokens, pt.sigma);
       if (!weights.converged) ++sinkhorn_unconverged;
       r.generator = prob.generator_error(tokens, pt.sigma, weights, u0, prob.generator_reference(tokens));
@@ -184,7 +173,7 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       progress.update(++done);
     }
   }
-  result.fits = study_fits(c, result.points, path_sigmas);
+  result.fits = study_fits(c, result.points);
 
   if (root) {
     std::filesystem::create_directories(s.out_dir);

@@ -39,7 +39,6 @@ struct StudyResult {
 StudyResult run_study(const Case& c, const RunSettings& settings);
 
 /// The rate fits of a set of study points (used by run_study, exposed for tests).
-std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& points,
-                                 const std::vector<double>& path_sigmas);
+std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& points);
 
 }  // namespace attnpde
