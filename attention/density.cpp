@@ -11,9 +11,10 @@ int Density::default_resolution(int dim) {
   return dim <= 1 ? 4096 : (dim == 2 ? 256 : 64);
 }
 
-Density::Density(const std::string& expr, int dim, int resolution) : dim_(dim), expr_(expr) {
+Density::Density(const std::string& expr, int dim, Domain domain, int resolution)
+    : dim_(dim), domain_(domain), expr_(expr) {
   if (resolution <= 0) resolution = default_resolution(dim);
-  const double h = torus_period / resolution;
+  const double h = domain_.length() / resolution;
   long total = 1;
   for (int d = 0; d < dim; ++d) total *= resolution;
   min_raw_ = std::numeric_limits<double>::infinity();

@@ -1,11 +1,13 @@
 #pragma once
-// The token density p on the torus, from an expression; normalized numerically so that
-// its integral over [0, 2 pi)^dim is 1 (midpoint rule on the tabulation grid, spectrally
-// accurate for smooth periodic p).
+// The token density p on the domain (torus [0, 2 pi)^dim or box [0, 1]^dim), from an
+// expression; normalized numerically so that its integral over the domain is 1 (midpoint
+// rule on the tabulation grid: spectrally accurate for smooth periodic p on the torus,
+// second order in the box).
 
 #include <array>
 #include <string>
 
+#include "attention/domain.hpp"
 #include "discretization/expression.hpp"
 
 namespace attnpde {
@@ -15,11 +17,12 @@ class Density {
   /// Tabulates `expr` on `resolution`^dim midpoints (0: default_resolution(dim)) to find
   /// its range and integral.
   /// Does not validate positivity: call min_value() and decide.
-  Density(const std::string& expr, int dim, int resolution = 0);
+  Density(const std::string& expr, int dim, Domain domain = {}, int resolution = 0);
 
   static int default_resolution(int dim);
 
   int dim() const { return dim_; }
+  const Domain& domain() const { return domain_; }
   /// Normalized density at a point with dim coordinates.
   double operator()(const double* x) const { return expr_.at(x, dim_) / integral_; }
   /// Unnormalized expression value.
@@ -28,7 +31,7 @@ class Density {
   double min_raw() const { return min_raw_; }
   double max_raw() const { return max_raw_; }
   const std::array<double, 3>& argmin() const { return argmin_; }
-  /// Integral of the raw expression over the torus.
+  /// Integral of the raw expression over the domain.
   double integral() const { return integral_; }
   /// Upper bound of the raw expression used by rejection sampling (tabulated maximum
   /// with a safety margin).
@@ -38,6 +41,7 @@ class Density {
 
  private:
   int dim_;
+  Domain domain_;
   Expression expr_;
   double min_raw_ = 0, max_raw_ = 0, integral_ = 1;
   std::array<double, 3> argmin_{};

@@ -55,9 +55,11 @@ Prepared<Real> prepare(const MetricScore& score, int dim) {
   return p;
 }
 
-// Minimum image of a displacement on the torus.
-template <class Real>
-inline Real wrap(Real v) {
+// Displacement y - x: minimum image on the torus, plain difference in the box.
+template <bool Periodic, class Real>
+inline Real displacement(Real y, Real x) {
+  const Real v = y - x;
+  if constexpr (!Periodic) return v;
   const Real period = static_cast<Real>(torus_period), inv_period = static_cast<Real>(1.0 / torus_period);
   return v - period * std::floor(v * inv_period + Real(0.5));
 }
@@ -82,7 +84,7 @@ inline Real logit(const Real (&dx)[D], const Prepared<Real>& p) {
 
 // Displacements, logits and exp in Real; the row sums always in double. Real = float
 // runs 16 lanes per AVX-512 register (the float32 mode, beta = 2 only).
-template <int D, Shape S, bool Weighted, class Real>
+template <int D, Shape S, bool Weighted, bool Periodic, class Real>
 void apply_kernel(const Real* const (&x)[D], std::ptrdiff_t n, const Prepared<Real>& p, const double* u, double* out,
                   double* degree, const double* w) {
 #pragma omp parallel for schedule(dynamic, 32)
@@ -93,7 +95,7 @@ void apply_kernel(const Real* const (&x)[D], std::ptrdiff_t n, const Prepared<Re
 #pragma omp simd reduction(+ : s, su)
     for (std::ptrdiff_t j = 0; j < n; ++j) {
       Real dx[D];
-      for (int d = 0; d < D; ++d) dx[d] = wrap<Real>(x[d][j] - xi[d]);
+      for (int d = 0; d < D; ++d) dx[d] = displacement<Periodic, Real>(x[d][j], xi[d]);
       double e = exp_of(logit<D, S>(dx, p));
       if constexpr (Weighted) e *= w[j];
       s += e;
@@ -104,19 +106,29 @@ void apply_kernel(const Real* const (&x)[D], std::ptrdiff_t n, const Prepared<Re
   }
 }
 
-template <int D, Shape S, class Real>
+template <int D, Shape S, bool Periodic, class Real>
 void dispatch_weights(const Real* const (&x)[D], std::ptrdiff_t n, const Prepared<Real>& p, const double* u,
                       double* out, double* degree, const double* w) {
   if (w)
-    apply_kernel<D, S, true>(x, n, p, u, out, degree, w);
+    apply_kernel<D, S, true, Periodic>(x, n, p, u, out, degree, w);
   else
-    apply_kernel<D, S, false>(x, n, p, u, out, degree, nullptr);
+    apply_kernel<D, S, false, Periodic>(x, n, p, u, out, degree, nullptr);
+}
+
+template <int D, Shape S, class Real>
+void dispatch_domain(bool periodic, const Real* const (&x)[D], std::ptrdiff_t n, const Prepared<Real>& p,
+                     const double* u, double* out, double* degree, const double* w) {
+  if (periodic)
+    dispatch_weights<D, S, true>(x, n, p, u, out, degree, w);
+  else
+    dispatch_weights<D, S, false>(x, n, p, u, out, degree, w);
 }
 
 template <int D>
 void dispatch_beta(const Tokens& t, const MetricScore& score, const double* u, double* out, double* degree,
                    const double* w) {
   const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(t.size());
+  const bool periodic = t.domain.periodic();
   if (score.precision == Precision::float32) {
     if (shape_of(score.beta) != Shape::gaussian) throw std::invalid_argument("float32 attention needs beta = 2");
     std::vector<float> xs[D];
@@ -125,18 +137,18 @@ void dispatch_beta(const Tokens& t, const MetricScore& score, const double* u, d
       xs[d].assign(t.coord[d].begin(), t.coord[d].end());
       x[d] = xs[d].data();
     }
-    return dispatch_weights<D, Shape::gaussian, float>(x, n, prepare<float>(score, D), u, out, degree, w);
+    return dispatch_domain<D, Shape::gaussian, float>(periodic, x, n, prepare<float>(score, D), u, out, degree, w);
   }
   const double* x[D];
   for (int d = 0; d < D; ++d) x[d] = t.coord[d].data();
   const Prepared<double> p = prepare(score, D);
   switch (shape_of(score.beta)) {
     case Shape::gaussian:
-      return dispatch_weights<D, Shape::gaussian, double>(x, n, p, u, out, degree, w);
+      return dispatch_domain<D, Shape::gaussian, double>(periodic, x, n, p, u, out, degree, w);
     case Shape::laplace:
-      return dispatch_weights<D, Shape::laplace, double>(x, n, p, u, out, degree, w);
+      return dispatch_domain<D, Shape::laplace, double>(periodic, x, n, p, u, out, degree, w);
     case Shape::general:
-      return dispatch_weights<D, Shape::general, double>(x, n, p, u, out, degree, w);
+      return dispatch_domain<D, Shape::general, double>(periodic, x, n, p, u, out, degree, w);
   }
 }
 
@@ -169,7 +181,7 @@ std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score
     auto fill = [&](auto dim_tag) {
       constexpr int D = decltype(dim_tag)::value;
       double dx[D];
-      for (int d = 0; d < D; ++d) dx[d] = wrap(tokens.coord[d][j] - tokens.coord[d][i]);
+      for (int d = 0; d < D; ++d) dx[d] = tokens.domain.displacement(tokens.coord[d][j], tokens.coord[d][i]);
       l = shape == Shape::gaussian  ? logit<D, Shape::gaussian>(dx, p)
           : shape == Shape::laplace ? logit<D, Shape::laplace>(dx, p)
                                     : logit<D, Shape::general>(dx, p);

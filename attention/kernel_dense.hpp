@@ -1,7 +1,8 @@
 #pragma once
 // Dense softmax attention with the metric score (THEORY.md section 1):
 //   K_ij = exp(-d_M(x_i, x_j)^beta / eps),  eps = sigma^beta,  A_ij = K_ij / sum_k K_ik,
-// self included, minimum-image displacements on the torus [0, 2 pi)^dim.
+// self included, minimum-image displacements on the torus [0, 2 pi)^dim, plain ones in the
+// box [0, 1]^dim.
 //
 // Because d_M(x_i, x_i) = 0, the row maximum of the logits -rho/eps is exactly 0, so the
 // log-sum-exp shift is 0 and no rescaling pass is needed: (A u)_i = sum_j e_ij u_j / d_i

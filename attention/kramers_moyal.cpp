@@ -21,10 +21,7 @@ KramersMoyal kramers_moyal(const Tokens& tokens, const MetricScore& score, const
   km.drift.assign(static_cast<std::size_t>(nq) * dim, 0.0);
   km.diffusion.assign(static_cast<std::size_t>(nq) * dim * dim, 0.0);
   auto displacement = [&](std::size_t j, const std::array<double, 3>& x, double(&dx)[3]) {
-    for (int d = 0; d < dim; ++d) {
-      const double v = tokens.coord[d][j] - x[d];
-      dx[d] = v - torus_period * std::floor(v / torus_period + 0.5);
-    }
+    for (int d = 0; d < dim; ++d) dx[d] = tokens.domain.displacement(tokens.coord[d][j], x[d]);
   };
   auto logit = [&](const double(&dx)[3]) {
     double q = 0;

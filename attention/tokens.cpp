@@ -36,6 +36,8 @@ Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sample
   const int dim = p.dim();
   Tokens t;
   t.dim = dim;
+  t.domain = p.domain();
+  const double length = t.domain.length();
   for (int d = 0; d < dim; ++d) t.coord[d].reserve(n);
   const bool uniform = p.is_uniform();
   const double bound = p.rejection_bound();
@@ -47,7 +49,7 @@ Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sample
     for (std::size_t proposals = 0; t.size() < n; ++proposals) {
       if (proposals > max_proposals)
         throw std::runtime_error("rejection sampling does not accept: is the density nearly zero?");
-      for (int d = 0; d < dim; ++d) x[d] = torus_period * uniform01(rng);
+      for (int d = 0; d < dim; ++d) x[d] = length * uniform01(rng);
       const double accept = uniform ? 0.0 : uniform01(rng);
       if (uniform || accept * bound < p.raw(x.data()))
         for (int d = 0; d < dim; ++d) t.coord[d].push_back(x[d]);
@@ -57,6 +59,8 @@ Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sample
 
   // Quasi: shifted rank-1 lattice mapped through the inverse Rosenblatt transform.
   if (n >= (std::size_t{1} << 32)) throw std::invalid_argument("the quasi sampler supports N < 2^32");
+  if (!t.domain.periodic() && !uniform)
+    throw std::invalid_argument("the quasi sampler needs a uniform density in the box");
   const InverseRosenblatt transform(p);
   const auto g = korobov_vector(n, dim);
   std::array<double, 3> shift{};
@@ -72,9 +76,8 @@ Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sample
       const double v = static_cast<double>(r) / static_cast<double>(n) + shift[d];
       u[d] = v - std::floor(v);
     }
-    const auto x = uniform ? std::array<double, 3>{torus_period * u[0], torus_period * u[1], torus_period * u[2]}
-                           : transform.map(u);
-    for (int d = 0; d < dim; ++d) t.coord[d][k] = x[d] < torus_period ? x[d] : 0.0;
+    const auto x = uniform ? std::array<double, 3>{length * u[0], length * u[1], length * u[2]} : transform.map(u);
+    for (int d = 0; d < dim; ++d) t.coord[d][k] = x[d] < length ? x[d] : 0.0;
   }
   return t;
 }

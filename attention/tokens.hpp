@@ -1,6 +1,7 @@
 #pragma once
-// Tokens: N points x_j of the flat torus [0, 2 pi)^dim, stored coordinate by coordinate
-// (structure of arrays) so that the attention kernel streams them with SIMD loads.
+// Tokens: N points x_j of the domain (flat torus [0, 2 pi)^dim or box [0, 1]^dim), stored
+// coordinate by coordinate (structure of arrays) so that the attention kernel streams
+// them with SIMD loads.
 
 #include <array>
 #include <cstddef>
@@ -8,12 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "attention/domain.hpp"
+
 namespace attnpde {
 
 class Density;
 
 struct Tokens {
   int dim = 0;
+  Domain domain;                             ///< where displacements are taken (minimum image on the torus)
   std::array<std::vector<double>, 3> coord;  ///< coord[d][j], d < dim
 
   std::size_t size() const { return dim > 0 ? coord[0].size() : 0; }
@@ -25,13 +29,14 @@ struct Tokens {
 enum class Sampler { random, quasi };
 Sampler sampler_from_string(const std::string& name);
 
-/// Draws n tokens of the density p on the torus.
+/// Draws n tokens of the density p on its domain.
 ///  - random: proposals from a 64-bit Mersenne twister seeded with `seed` (53-bit uniform
 ///    doubles), accepted with probability p / p_bound (rejection sampling).
 ///  - quasi: a randomly shifted Korobov rank-1 lattice mapped through the inverse
 ///    Rosenblatt transform of p (attention/rosenblatt.hpp); the shift is drawn from
 ///    `seed`. Lattice quadrature of smooth periodic integrands converges much faster
-///    than N^-1/2, so attention sums carry almost no sampling noise.
+///    than N^-1/2, so attention sums carry almost no sampling noise. In the box only for
+///    uniform p (the lattice itself; the transform needs a periodic p).
 /// Deterministic for a given (n, seed, density).
 Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sampler sampler);
 

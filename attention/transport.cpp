@@ -10,13 +10,9 @@
 namespace attnpde {
 
 namespace {
-double wrap(double v) {
-  return v - torus_period * std::floor(v / torus_period + 0.5);
-}
-
 double metric_distance2(const Tokens& t, const Eigen::MatrixXd& m, std::size_t i, std::size_t j) {
   double dx[3] = {0, 0, 0}, q = 0;
-  for (int d = 0; d < t.dim; ++d) dx[d] = wrap(t.coord[d][j] - t.coord[d][i]);
+  for (int d = 0; d < t.dim; ++d) dx[d] = t.domain.displacement(t.coord[d][j], t.coord[d][i]);
   for (int a = 0; a < t.dim; ++a)
     for (int b = 0; b < t.dim; ++b) q += m(a, b) * dx[a] * dx[b];
   return q;
@@ -31,6 +27,10 @@ void transport_layer(Tokens& tokens, const MetricScore& score, const double* wei
   for (std::size_t j = 0; j < tokens.size(); ++j)
     for (int d = 0; d < tokens.dim; ++d) {
       const double v = x[j][d] + tau * km.drift[j * tokens.dim + d];
+      if (!tokens.domain.periodic()) {
+        tokens.coord[d][j] = v;  // a convex combination of tokens: stays in the box
+        continue;
+      }
       tokens.coord[d][j] = v - torus_period * std::floor(v / torus_period);
       if (tokens.coord[d][j] >= torus_period) tokens.coord[d][j] = 0.0;
     }

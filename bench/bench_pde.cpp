@@ -18,6 +18,7 @@
 
 #include "discretization/grid.hpp"
 #include "discretization/operator.hpp"
+#include "solver/pde_solver.hpp"
 
 int main(int argc, char** argv) {
   using namespace attnpde;
@@ -64,6 +65,12 @@ int main(int argc, char** argv) {
     KSP ksp;
     ATTNPDE_PETSC(KSPCreate(PETSC_COMM_WORLD, &ksp));
     ATTNPDE_PETSC(KSPSetOperators(ksp, A, A));
+    // The solver attnpde's time steps use (solver/pde_solver.hpp): GMRES + multigrid on
+    // the DMDA hierarchy; PETSc options after "--" override it.
+    DMOwner dm = grid.clone_dm();
+    ATTNPDE_PETSC(KSPSetDM(ksp, dm));
+    ATTNPDE_PETSC(KSPSetDMActive(ksp, PETSC_FALSE));
+    configure_default_solver(ksp, grid);
     ATTNPDE_PETSC(KSPSetTolerances(ksp, 1e-10, 1e-50, PETSC_DEFAULT, PETSC_DEFAULT));
     ATTNPDE_PETSC(KSPSetFromOptions(ksp));
     const auto t0 = std::chrono::steady_clock::now();

@@ -6,26 +6,23 @@
 
 namespace attnpde {
 
-Grid::Grid(MPI_Comm comm, const std::vector<int>& nodes) : comm_(comm), dim_(static_cast<int>(nodes.size())) {
+Grid::Grid(MPI_Comm comm, const std::vector<int>& nodes, Domain domain)
+    : comm_(comm), dim_(static_cast<int>(nodes.size())), domain_(domain) {
   if (dim_ < 1 || dim_ > 3) throw std::invalid_argument("grid dimension must be 1, 2 or 3");
   for (int d = 0; d < dim_; ++d) {
     n_[d] = nodes[d];
-    h_[d] = torus_period / nodes[d];
+    h_[d] = domain_.length() / nodes[d];
   }
-  const DMBoundaryType periodic = DM_BOUNDARY_PERIODIC;
-  const PetscInt dof = 1, width = 1;
-  if (dim_ == 1)
-    ATTNPDE_PETSC(DMDACreate1d(comm, periodic, n_[0], dof, width, nullptr, dm_.out()));
-  else if (dim_ == 2)
-    ATTNPDE_PETSC(DMDACreate2d(comm, periodic, periodic, DMDA_STENCIL_BOX, n_[0], n_[1], PETSC_DECIDE, PETSC_DECIDE,
-                               dof, width, nullptr, nullptr, dm_.out()));
-  else
-    ATTNPDE_PETSC(DMDACreate3d(comm, periodic, periodic, periodic, DMDA_STENCIL_BOX, n_[0], n_[1], n_[2], PETSC_DECIDE,
-                               PETSC_DECIDE, PETSC_DECIDE, dof, width, nullptr, nullptr, nullptr, dm_.out()));
-  ATTNPDE_PETSC(DMSetFromOptions(dm_));
-  ATTNPDE_PETSC(DMSetUp(dm_));
-  ATTNPDE_PETSC(
-      DMDASetUniformCoordinates(dm_, 0.0, torus_period - h_[0], 0.0, torus_period - h_[1], 0.0, torus_period - h_[2]));
+  dm_ = clone_dm();
+  const auto o = origin();
+  ATTNPDE_PETSC(DMDASetUniformCoordinates(dm_, o[0], coordinate(0, n_[0] - 1), o[1], coordinate(1, n_[1] - 1), o[2],
+                                          coordinate(2, n_[2] - 1)));
+}
+
+std::array<double, 3> Grid::origin() const {
+  std::array<double, 3> o{};
+  for (int d = 0; d < dim_; ++d) o[d] = coordinate(d, 0);
+  return o;
 }
 
 double Grid::cell_volume() const {
@@ -45,6 +42,26 @@ void Grid::owned(std::array<int, 3>& start, std::array<int, 3>& count) const {
   }
 }
 
+DMOwner Grid::clone_dm() const {
+  DMOwner c;
+  const DMBoundaryType periodic = domain_.periodic() ? DM_BOUNDARY_PERIODIC : DM_BOUNDARY_NONE;
+  const PetscInt dof = 1, width = 1;
+  if (dim_ == 1)
+    ATTNPDE_PETSC(DMDACreate1d(comm_, periodic, n_[0], dof, width, nullptr, c.out()));
+  else if (dim_ == 2)
+    ATTNPDE_PETSC(DMDACreate2d(comm_, periodic, periodic, DMDA_STENCIL_BOX, n_[0], n_[1], PETSC_DECIDE, PETSC_DECIDE,
+                               dof, width, nullptr, nullptr, c.out()));
+  else
+    ATTNPDE_PETSC(DMDACreate3d(comm_, periodic, periodic, periodic, DMDA_STENCIL_BOX, n_[0], n_[1], n_[2], PETSC_DECIDE,
+                               PETSC_DECIDE, PETSC_DECIDE, dof, width, nullptr, nullptr, nullptr, c.out()));
+  ATTNPDE_PETSC(DMSetFromOptions(c));
+  ATTNPDE_PETSC(DMSetUp(c));
+  // Cell-centred box grids coarsen by halving the cell count (piecewise-constant
+  // transfer); periodic grids use the default (multi)linear interpolation.
+  if (!domain_.periodic()) ATTNPDE_PETSC(DMDASetInterpolationType(c, DMDA_Q0));
+  return c;
+}
+
 VecOwner Grid::create_vector() const {
   VecOwner v;
   ATTNPDE_PETSC(DMCreateGlobalVector(dm_, v.out()));
@@ -60,7 +77,7 @@ void Grid::fill(Vec v, const std::function<double(const double*)>& f) const {
   for (int k = s[2]; k < s[2] + c[2]; ++k)
     for (int j = s[1]; j < s[1] + c[1]; ++j)
       for (int i = s[0]; i < s[0] + c[0]; ++i) {
-        const double x[3] = {i * h_[0], j * h_[1], k * h_[2]};
+        const double x[3] = {coordinate(0, i), coordinate(1, j), coordinate(2, k)};
         a[idx++] = f(x);
       }
   ATTNPDE_PETSC(VecRestoreArray(v, &a));

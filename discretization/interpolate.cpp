@@ -1,5 +1,6 @@
 #include "discretization/interpolate.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -24,19 +25,19 @@ void lagrange_weights(double t, double (&w)[support]) {
 }
 }  // namespace
 
-PeriodicInterpolator::PeriodicInterpolator(int dim, const std::array<int, 3>& nodes, std::vector<double> values)
-    : dim_(dim), n_{1, 1, 1}, h_{1, 1, 1}, v_(std::move(values)) {
+GridInterpolator::GridInterpolator(int dim, const std::array<int, 3>& nodes, std::vector<double> values, Domain domain)
+    : dim_(dim), domain_(domain), n_{1, 1, 1}, h_{1, 1, 1}, v_(std::move(values)) {
   long total = 1;
   for (int d = 0; d < dim; ++d) {
     n_[d] = nodes[d];
     if (n_[d] < support) throw std::invalid_argument("interpolation needs at least 6 nodes per direction");
-    h_[d] = torus_period / n_[d];
+    h_[d] = domain_.length() / n_[d];
     total *= n_[d];
   }
   if (static_cast<long>(v_.size()) != total) throw std::invalid_argument("interpolation data size mismatch");
 }
 
-double PeriodicInterpolator::operator()(const double* x) const {
+double GridInterpolator::operator()(const double* x) const {
   int base[3] = {0, 0, 0};
   double w[3][support];
   for (int d = 0; d < 3; ++d) {
@@ -44,10 +45,16 @@ double PeriodicInterpolator::operator()(const double* x) const {
       for (int a = 0; a < support; ++a) w[d][a] = a == 0 ? 1.0 : 0.0;
       continue;
     }
-    const double s = x[d] / h_[d];
-    const double fl = std::floor(s);
-    base[d] = static_cast<int>(fl) - 2;
-    lagrange_weights(s - fl + 2.0, w[d]);
+    if (domain_.periodic()) {
+      const double s = x[d] / h_[d];
+      const double fl = std::floor(s);
+      base[d] = static_cast<int>(fl) - 2;
+      lagrange_weights(s - fl + 2.0, w[d]);
+    } else {
+      const double s = x[d] / h_[d] - 0.5;  // cell centres at (i + 1/2) h
+      base[d] = std::clamp(static_cast<int>(std::floor(s)) - 2, 0, n_[d] - support);
+      lagrange_weights(s - base[d], w[d]);
+    }
   }
   const int rz = dim_ > 2 ? support : 1, ry = dim_ > 1 ? support : 1;
   double sum = 0.0;

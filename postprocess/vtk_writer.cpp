@@ -63,29 +63,36 @@ void write_tokens_vtu(const std::string& path, const Tokens& tokens, const std::
   finish(w, path);
 }
 
-void write_field_vti(const std::string& path, int dim, const std::array<int, 3>& nodes,
-                     const std::array<double, 3>& spacing, const std::vector<NamedArray>& arrays) {
-  int ext[3] = {1, 1, 1};
-  for (int d = 0; d < dim; ++d) ext[d] = nodes[d] + 1;  // periodic closure
+std::array<int, 3> ImageGeometry::points() const {
+  std::array<int, 3> p{1, 1, 1};
+  for (int d = 0; d < dim; ++d) p[d] = nodes[d] + (periodic ? 1 : 0);
+  return p;
+}
+
+void write_field_vti(const std::string& path, const ImageGeometry& g, const std::vector<NamedArray>& arrays,
+                     const Extent* piece) {
+  const auto pts = g.points();
+  Extent e;
+  for (int d = 0; d < 3; ++d) e.hi[d] = pts[d] - 1;
+  if (piece) e = *piece;
   vtkNew<vtkImageData> image;
-  image->SetDimensions(ext[0], ext[1], ext[2]);
-  image->SetOrigin(0.0, 0.0, 0.0);
-  image->SetSpacing(spacing[0], dim > 1 ? spacing[1] : 1.0, dim > 2 ? spacing[2] : 1.0);
-  const vtkIdType total = static_cast<vtkIdType>(ext[0]) * ext[1] * ext[2];
+  image->SetExtent(e.lo[0], e.hi[0], e.lo[1], e.hi[1], e.lo[2], e.hi[2]);
+  image->SetOrigin(g.origin[0], g.origin[1], g.origin[2]);
+  image->SetSpacing(g.spacing[0], g.dim > 1 ? g.spacing[1] : 1.0, g.dim > 2 ? g.spacing[2] : 1.0);
+  const vtkIdType total =
+      static_cast<vtkIdType>(e.hi[0] - e.lo[0] + 1) * (e.hi[1] - e.lo[1] + 1) * (e.hi[2] - e.lo[2] + 1);
+  const auto& n = g.nodes;
+  const long expected = static_cast<long>(n[0]) * n[1] * n[2];
   for (const auto& [name, data] : arrays) {
-    const long expected = static_cast<long>(nodes[0]) * (dim > 1 ? nodes[1] : 1) * (dim > 2 ? nodes[2] : 1);
     const long comps = static_cast<long>(data->size()) / expected;
     if (comps * expected != static_cast<long>(data->size()) || (comps != 1 && comps != 3 && comps != 9))
       throw std::logic_error("field size mismatch: " + name);
     auto a = make_array(name, total, static_cast<int>(comps));
     vtkIdType idx = 0;
-    for (int k = 0; k < ext[2]; ++k)
-      for (int j = 0; j < ext[1]; ++j)
-        for (int i = 0; i < ext[0]; ++i) {
-          const long src = (static_cast<long>(dim > 2 ? k % nodes[2] : 0) * (dim > 1 ? nodes[1] : 1) +
-                            (dim > 1 ? j % nodes[1] : 0)) *
-                               nodes[0] +
-                           i % nodes[0];
+    for (int k = e.lo[2]; k <= e.hi[2]; ++k)
+      for (int j = e.lo[1]; j <= e.hi[1]; ++j)
+        for (int i = e.lo[0]; i <= e.hi[0]; ++i) {
+          const long src = (static_cast<long>(k % n[2]) * n[1] + j % n[1]) * n[0] + i % n[0];
           for (long c = 0; c < comps; ++c) a->SetValue(idx++, (*data)[static_cast<std::size_t>(src * comps + c)]);
         }
     image->GetPointData()->AddArray(a);
@@ -93,6 +100,36 @@ void write_field_vti(const std::string& path, int dim, const std::array<int, 3>&
   vtkNew<vtkXMLImageDataWriter> w;
   w->SetInputData(image);
   finish(w, path);
+}
+
+void write_field_pvti(const std::string& path, const ImageGeometry& g,
+                      const std::vector<std::pair<std::string, int>>& arrays, const std::vector<Extent>& pieces,
+                      const std::vector<std::string>& files) {
+  std::ofstream out(path);
+  if (!out) throw std::runtime_error("cannot write " + path);
+  const auto pts = g.points();
+  auto extent = [](const Extent& e) {
+    std::string s;
+    for (int d = 0; d < 3; ++d) s += (d ? " " : "") + std::to_string(e.lo[d]) + " " + std::to_string(e.hi[d]);
+    return s;
+  };
+  Extent whole;
+  for (int d = 0; d < 3; ++d) whole.hi[d] = pts[d] - 1;
+  const double sy = g.dim > 1 ? g.spacing[1] : 1.0, sz = g.dim > 2 ? g.spacing[2] : 1.0;
+  out << "<?xml version=\"1.0\"?>\n"
+      << "<VTKFile type=\"PImageData\" version=\"0.1\" byte_order=\"LittleEndian\" header_type=\"UInt64\">\n"
+      << "  <PImageData WholeExtent=\"" << extent(whole) << "\" GhostLevel=\"0\" Origin=\""
+      << format_double(g.origin[0]) << " " << format_double(g.origin[1]) << " " << format_double(g.origin[2])
+      << "\" Spacing=\"" << format_double(g.spacing[0]) << " " << format_double(sy) << " " << format_double(sz)
+      << "\">\n"
+      << "    <PPointData>\n";
+  for (const auto& [name, comps] : arrays)
+    out << "      <PDataArray type=\"Float64\" Name=\"" << name << "\" NumberOfComponents=\"" << comps << "\"/>\n";
+  out << "    </PPointData>\n";
+  for (std::size_t r = 0; r < pieces.size(); ++r)
+    out << "    <Piece Extent=\"" << extent(pieces[r]) << "\" Source=\"" << files[r] << "\"/>\n";
+  out << "  </PImageData>\n</VTKFile>\n";
+  if (!out) throw std::runtime_error("cannot write " + path);
 }
 
 void write_pvd(const std::string& path, const std::vector<PvdEntry>& entries) {

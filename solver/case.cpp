@@ -188,6 +188,15 @@ class Reader {
     return m;
   }
 
+  // dim expressions; each checked like an expression key.
+  std::vector<std::string> expression_array(const TValue& v, const KeySpec& s, int dim) const {
+    if (!v.is_array() || static_cast<int>(v.as_array().size()) != dim)
+      fail(v, file_, s.name(), "expected an array of " + std::to_string(dim) + " expression strings");
+    std::vector<std::string> out;
+    for (const auto& e : v.as_array()) out.push_back(expression(e, s));
+    return out;
+  }
+
   // dim x dim expressions, row-major; each checked like an expression key.
   std::vector<std::string> expression_matrix(const TValue& v, const KeySpec& s, int dim) const {
     const std::string shape =
@@ -371,6 +380,7 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   c.file = path;
   c.name = std::filesystem::path(path).stem().string();
   c.domain_kind = r.string(val("domain.kind"), sp("domain.kind"));
+  const Domain domain = Domain::from_string(c.domain_kind);
   c.dim = static_cast<int>(r.integer(val("domain.dim"), sp("domain.dim")));
   c.density_expr = r.expression(val("density.expr"), sp("density.expr"));
   c.sampler = r.string(val("density.sampler"), sp("density.sampler"));
@@ -441,9 +451,12 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
         double x[3] = {0, 0, 0};
         long rest = k;
         for (int d = 0; d < c.dim; ++d) {
-          const double h = torus_period / c.grid[static_cast<std::size_t>(d)];
-          x[d] = (static_cast<double>(rest % c.grid[static_cast<std::size_t>(d)]) + (face == d ? 0.5 : 0.0)) * h;
-          rest /= c.grid[static_cast<std::size_t>(d)];
+          const int n = c.grid[static_cast<std::size_t>(d)];
+          const double h = domain.length() / n;
+          // Nodes as in discretization/grid.hpp: i h on the torus, (i + 1/2) h in the box.
+          const double node = static_cast<double>(rest % n) + (domain.periodic() ? 0.0 : 0.5);
+          x[d] = (node + (face == d ? 0.5 : 0.0)) * h;
+          rest /= n;
         }
         Eigen::MatrixXd m(c.dim, c.dim);
         for (int a = 0; a < c.dim; ++a)
@@ -457,6 +470,11 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
         }
       }
   }
+  if (const TValue* f = present(sp("pde.drift"))) {
+    if (purpose != Purpose::pde)
+      fail(*f, path, "pde.drift", "an extra drift applies to `attnpde pde` only (attention has none)");
+    c.drift = r.expression_array(*f, sp("pde.drift"), c.dim);
+  }
   if (const TValue* d = present(sp("output.dir")))
     c.out_dir = r.string(*d, sp("output.dir"));
   else
@@ -465,7 +483,7 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
 
   // The density must be positive: L_gamma and the weight w = p^gamma need log p.
   {
-    const Density p(c.density_expr, c.dim);
+    const Density p(c.density_expr, c.dim, domain);
     if (!(p.min_raw() > 0.0)) {
       std::ostringstream os;
       os << "density must be positive everywhere; at (";
@@ -475,6 +493,10 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
     }
     // The quasi sampler maps lattice points through CDFs integrated from the Fourier
     // series of p: a density the series does not resolve would be sampled wrongly.
+    if (c.sampler == "quasi" && !p.is_uniform() && !domain.periodic())
+      fail(val("density.sampler"), path, "density.sampler",
+           "sampler = \"quasi\" needs a uniform density in the box (its inverse Rosenblatt map is periodic); "
+           "use sampler = \"random\"");
     if (c.sampler == "quasi" && !p.is_uniform()) {
       const InverseRosenblatt map(p);
       const double max_tail = 1e-8;

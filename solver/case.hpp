@@ -36,7 +36,7 @@ struct Case {
   std::string name;  ///< file stem
 
   // [domain]
-  std::string domain_kind;  ///< "torus"
+  std::string domain_kind;  ///< "torus" | "box"
   int dim = 2;
   // [density]
   std::string density_expr;
@@ -68,6 +68,7 @@ struct Case {
   double atol = 1e-14;
   double pde_t_end = 0.0;
   std::vector<std::string> metric_field;  ///< G(x) as dim x dim expressions (row-major); empty: G = M^-1
+  std::vector<std::string> drift;         ///< b(x), dim expressions; empty: b = 0 (`attnpde pde` only)
   int pde_frames = 10;
   // [study]
   std::vector<long> study_n;

@@ -44,8 +44,9 @@ std::vector<KeySpec> make_keys() {
   using T = KeyType;
   return {
       choice(spec("domain", "kind", T::string, "\"torus\"",
-                  "Domain: the flat torus [0, 2 pi)^dim, minimum-image distances."),
-             {"torus"}),
+                  "Domain: `torus` = the flat torus [0, 2 pi)^dim, minimum-image distances; `box` = [0, 1]^dim, "
+                  "tokens inside, zero-flux limit (errors split into interior and boundary layer)."),
+             {"torus", "box"}),
       ranged(spec("domain", "dim", T::integer, "", "Space dimension n."), 1, 3),
       spec("density", "expr", T::expression, "\"1\"",
            "Token density p(x, y, z) up to a constant (normalized numerically); must be > 0 everywhere."),
@@ -100,6 +101,9 @@ std::vector<KeySpec> make_keys() {
       computed(spec("pde", "metric_field", T::expression_matrix, "",
                     "`attnpde pde` only: G(x) as dim x dim expressions, SPD at every face; replaces M^-1."),
                "none (G = M^-1)"),
+      computed(spec("pde", "drift", T::expression_array, "",
+                    "`attnpde pde` only: extra drift b(x) (dim expressions) of du/dt = L u + b . grad u."),
+               "none (b = 0)"),
       ranged(spec("pde", "t_end", T::real, "0", "Final time of `attnpde pde`; 0 = t_K = layers tau c sigma^2."), 0,
              inf),
       ranged(spec("pde", "frames", T::integer, "10", "Frames written by `attnpde pde` after the initial one."), 1, 1e6),
@@ -160,6 +164,8 @@ std::string type_name(KeyType t) {
       return "real array";
     case KeyType::real_matrix:
       return "real matrix";
+    case KeyType::expression_array:
+      return "expression array";
     case KeyType::expression_matrix:
       return "expression matrix";
   }
@@ -176,7 +182,7 @@ std::string KeySpec::range_doc() const {
     return s;
   }
   if (type == KeyType::string || type == KeyType::boolean || type == KeyType::expression ||
-      type == KeyType::expression_matrix)
+      type == KeyType::expression_array || type == KeyType::expression_matrix)
     return "";
   if (std::isinf(min) && std::isinf(max)) return "";
   std::ostringstream os;

@@ -17,6 +17,7 @@ enum class KeyType {
   integer_array,
   real_array,
   real_matrix,
+  expression_array,
   expression_matrix
 };
 

@@ -90,6 +90,10 @@ int main(int argc, char** argv) {
   auto* pde = app.add_subcommand("pde", "The finite-difference solver alone: fields.pvd and manifest");
   auto* probe = app.add_subcommand("probe", "Kramers-Moyal drift and diffusion on a grid of query points");
   auto* check = app.add_subcommand("check", "Validate a case file and print it as resolved");
+  std::string check_for = "run";
+  check->add_option("--for", check_for, "Command the case is checked for (pde accepts pde.metric_field, pde.drift)")
+      ->check(CLI::IsMember({"run", "study", "pde", "probe"}))
+      ->capture_default_str();
   auto* keys = app.add_subcommand("keys", "Print the case-file key reference (Markdown)");
   add_common(run);
   add_common(study);
@@ -120,9 +124,9 @@ int main(int argc, char** argv) {
     std::vector<attnpde::Override> overrides;
     for (const auto& s : sets) overrides.push_back({s});
     // Validation first, before PETSc and before anything is written.
-    const auto purpose = study->parsed() ? attnpde::Purpose::study
-                         : pde->parsed() ? attnpde::Purpose::pde
-                                         : attnpde::Purpose::run;
+    const bool as_study = study->parsed() || (check->parsed() && check_for == "study");
+    const bool as_pde = pde->parsed() || (check->parsed() && check_for == "pde");
+    const auto purpose = as_study ? attnpde::Purpose::study : as_pde ? attnpde::Purpose::pde : attnpde::Purpose::run;
     attnpde::Case c = attnpde::load_case(case_path, overrides, purpose);
     if (check->parsed()) {
       std::cout << c.resolved.dump() << "\n";

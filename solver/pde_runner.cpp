@@ -14,7 +14,7 @@ PdeRunResult run_pde(const Case& c, const RunSettings& s) {
   const auto t_start = std::chrono::steady_clock::now();
   const bool root = is_root_rank();
   const Problem prob(c);
-  Grid grid(PETSC_COMM_WORLD, c.grid);
+  Grid grid(PETSC_COMM_WORLD, c.grid, prob.domain());
   auto pde = prob.make_pde(grid);
   PdeRunResult r;
   r.t_end = c.pde_t_end > 0 ? c.pde_t_end : c.layers * c.tau * prob.constant() * c.sigma * c.sigma;
@@ -31,17 +31,17 @@ PdeRunResult run_pde(const Case& c, const RunSettings& s) {
   r.mass_initial = mass();
 
   if (root) std::filesystem::create_directories(s.out_dir + "/vtk");
+  MPI_Barrier(PETSC_COMM_WORLD);  // the directory exists before any rank writes a piece
   std::vector<PvdEntry> frames;
   Progress progress("pde frame", c.pde_frames, s.quiet || !root);
   for (int k = 0; k <= c.pde_frames; ++k) {
     const double t = r.t_end * k / c.pde_frames;
     pde->advance_to(t);
     const auto field = pde->gather();
-    if (root && c.vtk) {
-      char name[64];
-      std::snprintf(name, sizeof name, "fields_%06d.vti", k);
-      write_field_vti(s.out_dir + "/vtk/" + name, c.dim, grid.nodes(), grid.spacing(), {{"u", &field}});
-      frames.push_back({t, std::string("vtk/") + name});
+    if (c.vtk) {
+      char base[64];
+      std::snprintf(base, sizeof base, "fields_%06d", k);
+      frames.push_back({t, "vtk/" + write_grid_fields(grid, s.out_dir + "/vtk", base, {{"u", &field}})});
     }
     progress.update(k);
   }
@@ -60,6 +60,9 @@ PdeRunResult run_pde(const Case& c, const RunSettings& s) {
                      .set("ts_type", r.stats.ts_type)
                      .set("dt", r.stats.dt)
                      .set("steps", r.stats.steps)
+                     .set("ksp_type", r.stats.ksp_type)
+                     .set("pc_type", r.stats.pc_type)
+                     .set("mg_levels", r.stats.mg_levels)
                      .set("ksp_iterations", r.stats.ksp_iterations)
                      .set("seconds", r.stats.seconds));
     m.set(

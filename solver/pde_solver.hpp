@@ -2,10 +2,16 @@
 // Time integration of du/dt = L u (+ s(x, t)) with PETSc TS, L from
 // discretization/operator.hpp (THEORY.md section 3).
 //
-// The problem is linear: TS_LINEAR with a constant right-hand-side Jacobian L, so each
-// implicit step is one KSP solve. Defaults set in code: Crank-Nicolson (TSCN), fixed step
-// dt, KSP tolerances rtol/atol; then TSSetFromOptions, so -ts_type bdf, -ts_dt,
-// -ksp_type, -pc_type, ... override them.
+// The problem is linear (TS_LINEAR), so each implicit step is one KSP solve. Implicit
+// methods see the implicit form F(t, u, u') = u' - L u - s with Jacobian shift I - L; that
+// matrix is rebuilt only when the shift changes (fixed steps: once, or twice for BDF2
+// started by BDF1), so the preconditioner is set up once and reused by every step.
+// Explicit methods (rk, euler, ssp) see the right-hand side L u + s.
+//
+// Defaults set in code: Crank-Nicolson (TSCN), fixed step dt, GMRES preconditioned by
+// geometric multigrid on the DMDA hierarchy (Galerkin coarse operators, SSOR smoothing,
+// levels down to 4-7 nodes per direction), KSP tolerances rtol/atol; then TSSetFromOptions, so
+// -ts_type bdf, -ts_dt, -ksp_type, -pc_type gamg, ... override them.
 
 #include <functional>
 #include <string>
@@ -26,9 +32,17 @@ struct PdeStats {
   long steps = 0;
   long ksp_iterations = 0;
   double seconds = 0.0;
-  std::string ts_type;
+  std::string ts_type, ksp_type, pc_type;
+  int mg_levels = 0;  ///< levels of the default multigrid (0: another preconditioner)
   double dt = 0.0;
 };
+
+/// The default implicit solver of every step: GMRES with geometric multigrid on the DMDA
+/// hierarchy of the grid (Galerkin coarse operators; PdeSolver::multigrid_levels levels;
+/// smoother: one Richardson/SSOR sweep),
+/// or plain GMRES + the PETSc default preconditioner when the grid cannot be coarsened.
+/// The KSP must have the grid's DM (or a clone_dm()) attached; options may override.
+void configure_default_solver(KSP ksp, const Grid& grid);
 
 class PdeSolver {
  public:
@@ -39,6 +53,10 @@ class PdeSolver {
   /// nominal dt_auto scale (largest eigenvalue of G) used when options.dt == 0.
   PdeSolver(const Grid& grid, MatOwner op, const PointFunction& u0, const PdeOptions& options, double g_max,
             Source source = {});
+
+  /// Number of multigrid levels for a grid: halve every direction while all stay even
+  /// and at least 8 (so the coarsest has 4 to 7 nodes per direction).
+  static int multigrid_levels(const Grid& grid);
 
   /// Integrates from the current time to t (>= current time); the step is shortened
   /// uniformly so that t is hit exactly.
@@ -52,9 +70,16 @@ class PdeSolver {
 
  private:
   static PetscErrorCode rhs(TS ts, PetscReal t, Vec u, Vec f, void* ctx);
+  static PetscErrorCode ifunction(TS ts, PetscReal t, Vec u, Vec udot, Vec f, void* ctx);
+  static PetscErrorCode ijacobian(TS ts, PetscReal t, Vec u, Vec udot, PetscReal shift, Mat J, Mat P, void* ctx);
+  PetscErrorCode add_source(PetscReal t, Vec f, PetscScalar factor);
 
   const Grid& grid_;
+  DMOwner dm_;  ///< clone of the grid's DM carrying this solver's TS callbacks
   MatOwner op_;
+  MatOwner jac_;  ///< shift I - L of implicit methods
+  double jac_shift_ = 0.0;
+  bool jac_valid_ = false;
   VecOwner u_;
   TSOwner ts_;
   Source source_;

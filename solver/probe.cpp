@@ -26,14 +26,16 @@ ProbeSummary run_probe(const Case& c, const RunSettings& s) {
   std::size_t total = 1;
   for (int d = 0; d < dim; ++d) {
     nodes[d] = c.probe_grid[static_cast<std::size_t>(d)];
-    h[d] = torus_period / nodes[d];
+    h[d] = prob.domain().length() / nodes[d];
     total *= static_cast<std::size_t>(nodes[d]);
   }
+  // Query points like the grid nodes: i h on the torus, cell centres (i + 1/2) h in the box.
+  const double offset = prob.domain().periodic() ? 0.0 : 0.5;
   std::vector<std::array<double, 3>> queries(total);
   for (std::size_t k = 0; k < total; ++k) {
     std::size_t rest = k;
     for (int d = 0; d < dim; ++d) {
-      queries[k][d] = static_cast<double>(rest % static_cast<std::size_t>(nodes[d])) * h[d];
+      queries[k][d] = (static_cast<double>(rest % static_cast<std::size_t>(nodes[d])) + offset) * h[d];
       rest /= static_cast<std::size_t>(nodes[d]);
     }
   }
@@ -97,8 +99,13 @@ ProbeSummary run_probe(const Case& c, const RunSettings& s) {
           for (int e = 0; e < dim; ++e) row.push_back((*v)[9 * k + 3 * a + e]);
       csv.row(row);
     }
-    write_field_vti(s.out_dir + "/probe.vti", dim, nodes, h,
-                    {{"b", &b3}, {"b_pred", &bp3}, {"D", &d9}, {"D_pred", &dp9}});
+    ImageGeometry g;
+    g.dim = dim;
+    g.nodes = nodes;
+    g.spacing = h;
+    g.periodic = prob.domain().periodic();
+    for (int d = 0; d < dim; ++d) g.origin[d] = offset * h[d];
+    write_field_vti(s.out_dir + "/probe.vti", g, {{"b", &b3}, {"b_pred", &bp3}, {"D", &d9}, {"D_pred", &dp9}});
     Json m = manifest_header(c, s);
     m.set("results", Json::object()
                          .set("gamma", prob.gamma())

@@ -34,6 +34,57 @@ bool is_root_rank() {
   return rank == 0;
 }
 
+ImageGeometry image_geometry(const Grid& grid) {
+  ImageGeometry g;
+  g.dim = grid.dim();
+  g.nodes = grid.nodes();
+  g.origin = grid.origin();
+  g.spacing = grid.spacing();
+  g.periodic = grid.domain().periodic();
+  return g;
+}
+
+std::string write_grid_fields(const Grid& grid, const std::string& dir, const std::string& base,
+                              const std::vector<NamedArray>& arrays) {
+  const ImageGeometry g = image_geometry(grid);
+  PetscMPIInt size = 1, rank = 0;
+  MPI_Comm_size(grid.comm(), &size);
+  MPI_Comm_rank(grid.comm(), &rank);
+  if (size == 1) {
+    write_field_vti(dir + "/" + base + ".vti", g, arrays);
+    return base + ".vti";
+  }
+  std::array<int, 3> start, count;
+  grid.owned(start, count);
+  Extent mine;
+  for (int d = 0; d < 3; ++d) {
+    mine.lo[d] = start[d];
+    const bool upper = d < g.dim && (g.periodic || start[d] + count[d] < g.nodes[d]);
+    mine.hi[d] = start[d] + count[d] - 1 + (upper ? 1 : 0);
+  }
+  const std::string piece = base + "_" + std::to_string(rank) + ".vti";
+  write_field_vti(dir + "/" + piece, g, arrays, &mine);
+  std::vector<int> all(static_cast<std::size_t>(6 * size));
+  int flat[6] = {mine.lo[0], mine.lo[1], mine.lo[2], mine.hi[0], mine.hi[1], mine.hi[2]};
+  MPI_Gather(flat, 6, MPI_INT, all.data(), 6, MPI_INT, 0, grid.comm());
+  if (rank == 0) {
+    std::vector<Extent> pieces(static_cast<std::size_t>(size));
+    std::vector<std::string> files;
+    for (int r = 0; r < size; ++r) {
+      for (int d = 0; d < 3; ++d) {
+        pieces[r].lo[d] = all[static_cast<std::size_t>(6 * r + d)];
+        pieces[r].hi[d] = all[static_cast<std::size_t>(6 * r + 3 + d)];
+      }
+      files.push_back(base + "_" + std::to_string(r) + ".vti");
+    }
+    const long total = grid.total_nodes();
+    std::vector<std::pair<std::string, int>> names;
+    for (const auto& [name, data] : arrays) names.emplace_back(name, static_cast<int>(data->size() / total));
+    write_field_pvti(dir + "/" + base + ".pvti", g, names, pieces, files);
+  }
+  return base + ".pvti";
+}
+
 Errors relative_errors(const std::vector<double>& approx, const std::vector<double>& exact) {
   double d2 = 0, e2 = 0, dmax = 0, emax = 0;
   for (std::size_t i = 0; i < exact.size(); ++i) {
@@ -49,28 +100,60 @@ Errors relative_errors(const std::vector<double>& approx, const std::vector<doub
   return e;
 }
 
-const std::vector<std::string>& summary_columns() {
-  static const std::vector<std::string> cols = {"n",          "sigma",       "tau",    "layers",  "t",      "seed",
-                                                "gen_err_l2", "gen_err_max", "err_l2", "err_max", "seconds"};
+std::vector<std::string> summary_columns(bool boundary_layer) {
+  std::vector<std::string> cols = {"n",          "sigma",       "tau",    "layers",  "t",      "seed",
+                                   "gen_err_l2", "gen_err_max", "err_l2", "err_max", "seconds"};
+  if (boundary_layer)
+    cols.insert(cols.end(), {"boundary_tokens", "gen_err_l2_boundary", "gen_err_max_boundary", "err_l2_boundary",
+                             "err_max_boundary"});
   return cols;
 }
 
-std::vector<double> summary_row(const PointResult& r) {
-  return {static_cast<double>(r.n),
-          r.sigma,
-          r.tau,
-          static_cast<double>(r.layers),
-          r.t,
-          static_cast<double>(r.seed),
-          r.generator.l2,
-          r.generator.max,
-          r.dynamics.l2,
-          r.dynamics.max,
-          r.seconds};
+std::vector<double> summary_row(const PointResult& r, bool boundary_layer) {
+  std::vector<double> row = {static_cast<double>(r.n),
+                             r.sigma,
+                             r.tau,
+                             static_cast<double>(r.layers),
+                             r.t,
+                             static_cast<double>(r.seed),
+                             r.generator.l2,
+                             r.generator.max,
+                             r.dynamics.l2,
+                             r.dynamics.max,
+                             r.seconds};
+  if (boundary_layer)
+    row.insert(row.end(), {static_cast<double>(r.boundary_tokens), r.generator_boundary.l2, r.generator_boundary.max,
+                           r.dynamics_boundary.l2, r.dynamics_boundary.max});
+  return row;
+}
+
+SplitErrors Problem::split_errors(const std::vector<double>& approx, const std::vector<double>& exact, const Tokens& t,
+                                  double sigma) const {
+  SplitErrors e;
+  if (!has_boundary()) {
+    e.interior = relative_errors(approx, exact);
+    return e;
+  }
+  const double width = boundary_layer_width(sigma), length = domain().length();
+  std::vector<double> ai, ei, ab, eb;
+  for (std::size_t j = 0; j < t.size(); ++j) {
+    bool near = false;
+    for (int d = 0; d < t.dim; ++d) near = near || t.coord[d][j] < width || t.coord[d][j] > length - width;
+    (near ? ab : ai).push_back(approx[j]);
+    (near ? eb : ei).push_back(exact[j]);
+  }
+  e.interior = relative_errors(ai, ei);
+  e.boundary = relative_errors(ab, eb);
+  e.boundary_tokens = static_cast<long>(ab.size());
+  return e;
 }
 
 Problem::Problem(const Case& c)
-    : c_(c), p_(c.density_expr, c.dim), u0_(c.u0), p_expr_(c.density_expr), G_(metric_inverse(c.metric)) {
+    : c_(c),
+      p_(c.density_expr, c.dim, Domain::from_string(c.domain_kind)),
+      u0_(c.u0),
+      p_expr_(c.density_expr),
+      G_(metric_inverse(c.metric)) {
   cst_ = generator_constant(c.beta, c.dim);
   norm_.kind = c.normalization;
   norm_.alpha = c.alpha;
@@ -103,13 +186,13 @@ std::vector<double> Problem::generator_reference(const Tokens& t) const {
   return lu;
 }
 
-Errors Problem::generator_error(const Tokens& t, double sigma, const ColumnWeights& w, const std::vector<double>& u0,
-                                const std::vector<double>& reference) const {
+SplitErrors Problem::generator_error(const Tokens& t, double sigma, const ColumnWeights& w,
+                                     const std::vector<double>& u0, const std::vector<double>& reference) const {
   std::vector<double> au(t.size());
   apply_attention(t, score(sigma), u0.data(), au.data(), nullptr, w.data());
   const double scale = 1.0 / (cst_ * sigma * sigma);
   for (std::size_t j = 0; j < t.size(); ++j) au[j] = (au[j] - u0[j]) * scale;
-  return relative_errors(au, reference);
+  return split_errors(au, reference, t, sigma);
 }
 
 std::unique_ptr<PdeSolver> Problem::make_pde(const Grid& grid) const {
@@ -119,8 +202,16 @@ std::unique_ptr<PdeSolver> Problem::make_pde(const Grid& grid) const {
   auto weight = [&p, gamma](const double* x) { return std::pow(p(x), gamma); };
   MatOwner op;
   double g_max = g_max_;
+  std::vector<Expression> b(c_.drift.begin(), c_.drift.end());
+  VectorFunction drift;
+  if (!b.empty())
+    drift = [&b, n = c_.dim](const double* x) {
+      Eigen::VectorXd v(n);
+      for (int d = 0; d < n; ++d) v[d] = b[static_cast<std::size_t>(d)].at(x, n);
+      return v;
+    };
   if (c_.metric_field.empty()) {
-    op = assemble_operator(grid, G_, weight);
+    op = assemble_operator(grid, G_, weight, drift);
   } else {
     // G(x) from the case (`attnpde pde`); dt_auto uses its largest eigenvalue at the nodes.
     std::vector<Expression> g(c_.metric_field.begin(), c_.metric_field.end());
@@ -131,14 +222,14 @@ std::unique_ptr<PdeSolver> Problem::make_pde(const Grid& grid) const {
         for (int b = 0; b < n; ++b) m(a, b) = g[static_cast<std::size_t>(a * n + b)].at(x, n);
       return m;
     };
-    op = assemble_operator(grid, G_at, weight);
+    op = assemble_operator(grid, G_at, weight, drift);
     g_max = 0;
     std::array<int, 3> start, count;
     grid.owned(start, count);
     for (int k = start[2]; k < start[2] + count[2]; ++k)
       for (int j = start[1]; j < start[1] + count[1]; ++j)
         for (int i = start[0]; i < start[0] + count[0]; ++i) {
-          const double x[3] = {i * grid.spacing()[0], j * grid.spacing()[1], k * grid.spacing()[2]};
+          const double x[3] = {grid.coordinate(0, i), grid.coordinate(1, j), grid.coordinate(2, k)};
           Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(G_at(x));
           g_max = std::max(g_max, eig.eigenvalues().maxCoeff());
         }
@@ -154,11 +245,11 @@ std::unique_ptr<PdeSolver> Problem::make_pde(const Grid& grid) const {
       grid, std::move(op), [&u0, dim](const double* x) { return u0.at(x, dim); }, opt, g_max);
 }
 
-PeriodicInterpolator Problem::interpolator(const Grid& grid, const PdeSolver& pde) const {
-  return PeriodicInterpolator(c_.dim, grid.nodes(), pde.gather());
+GridInterpolator Problem::interpolator(const Grid& grid, const PdeSolver& pde) const {
+  return GridInterpolator(c_.dim, grid.nodes(), pde.gather(), domain());
 }
 
-std::vector<double> Problem::at_tokens(const PeriodicInterpolator& f, const Tokens& t) const {
+std::vector<double> Problem::at_tokens(const GridInterpolator& f, const Tokens& t) const {
   std::vector<double> v(t.size());
   for (std::size_t j = 0; j < t.size(); ++j) {
     const auto x = t.point(j);
@@ -221,15 +312,16 @@ PointResult run_case(const Case& c, const RunSettings& s) {
     std::fprintf(stderr, "attnpde: warning: Sinkhorn stopped after %d iterations at marginal error %.3e > %.3e\n",
                  weights.iterations, weights.marginal_error, c.sinkhorn_tol);
   const std::vector<double> conserved = conserved_weights(tokens, prob.score(c.sigma), weights);
-  const Errors gen = prob.generator_error(tokens, c.sigma, weights, u0, lu);
+  const SplitErrors gen = prob.generator_error(tokens, c.sigma, weights, u0, lu);
   double attention_seconds = since(t0);
 
-  Grid grid(PETSC_COMM_WORLD, c.grid);
+  Grid grid(PETSC_COMM_WORLD, c.grid, prob.domain());
   auto pde = prob.make_pde(grid);
   const double dt_layer = c.tau * prob.constant() * c.sigma * c.sigma;
 
   const std::string vtk_dir = s.out_dir + "/vtk";
   if (root) std::filesystem::create_directories(c.vtk ? vtk_dir : s.out_dir);
+  MPI_Barrier(PETSC_COMM_WORLD);  // the directory exists before any rank writes a piece
   std::vector<PvdEntry> token_frames, field_frames;
   std::vector<double> u_pde = u0;
   double pde_seconds = 0, output_seconds = 0;
@@ -249,10 +341,14 @@ PointResult run_case(const Case& c, const RunSettings& s) {
     const double t = k * dt_layer;
     pde->advance_to(t);
     const auto field = pde->gather();
-    u_pde = prob.at_tokens(PeriodicInterpolator(c.dim, grid.nodes(), field), tokens);
+    u_pde = prob.at_tokens(GridInterpolator(c.dim, grid.nodes(), field, prob.domain()), tokens);
     pde_seconds += since(tp);
     if (!c.vtk) return;
     tp = Clock::now();
+    char base[64];
+    std::snprintf(base, sizeof base, "fields_%06d", k);
+    const std::string field_file = write_grid_fields(grid, vtk_dir, base, {{"u_pde", &field}});
+    field_frames.push_back({t, "vtk/" + field_file});
     if (root) {
       char name[64];
       std::vector<double> err(u.size());
@@ -261,9 +357,6 @@ PointResult run_case(const Case& c, const RunSettings& s) {
       write_tokens_vtu(vtk_dir + "/" + name, tokens,
                        {{"u_attn", &u}, {"u_pde", &u_pde}, {"error", &err}, {"p", &p_tokens}});
       token_frames.push_back({t, std::string("vtk/") + name});
-      std::snprintf(name, sizeof name, "fields_%06d.vti", k);
-      write_field_vti(vtk_dir + "/" + name, c.dim, grid.nodes(), grid.spacing(), {{"u_pde", &field}});
-      field_frames.push_back({t, std::string("vtk/") + name});
     }
     output_seconds += since(tp);
   };
@@ -308,8 +401,12 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   r.layers = c.layers;
   r.t = c.layers * dt_layer;
   r.seed = c.seed;
-  r.generator = gen;
-  r.dynamics = relative_errors(u, u_pde);
+  r.generator = gen.interior;
+  r.generator_boundary = gen.boundary;
+  const SplitErrors dyn = prob.split_errors(u, u_pde, tokens, c.sigma);
+  r.dynamics = dyn.interior;
+  r.dynamics_boundary = dyn.boundary;
+  r.boundary_tokens = dyn.boundary_tokens;
   r.seconds = since(t_start);
 
   // Exact identity (THEORY.md section 2): sum_i c_i u_i with c_i = w_i (K w)_i (the
@@ -337,8 +434,8 @@ PointResult run_case(const Case& c, const RunSettings& s) {
       }
     }
     {
-      CsvWriter csv(s.out_dir + "/summary.csv", summary_columns());
-      csv.row(summary_row(r));
+      CsvWriter csv(s.out_dir + "/summary.csv", summary_columns(prob.has_boundary()));
+      csv.row(summary_row(r, prob.has_boundary()));
     }
     if (c.vtk) {
       write_pvd(s.out_dir + "/tokens.pvd", token_frames);
@@ -352,17 +449,27 @@ PointResult run_case(const Case& c, const RunSettings& s) {
     const PdeStats& st = pde->stats();
     Json m = manifest_header(c, s);
     m.set("timings_seconds", timings);
-    m.set("results", Json::object()
-                         .set("t", r.t)
-                         .set("generator_constant_c", prob.constant())
-                         .set("gen_err_l2", r.generator.l2)
-                         .set("gen_err_max", r.generator.max)
-                         .set("err_l2", r.dynamics.l2)
-                         .set("err_max", r.dynamics.max)
-                         .set("gamma", prob.gamma())
-                         .set("conserved_mass_initial", mass0)
-                         .set("conserved_mass_final", mass)
-                         .set("density_integral_raw", prob.density().integral()));
+    m.set("results",
+          Json::object()
+              .set("t", r.t)
+              .set("generator_constant_c", prob.constant())
+              .set("gen_err_l2", r.generator.l2)
+              .set("gen_err_max", r.generator.max)
+              .set("err_l2", r.dynamics.l2)
+              .set("err_max", r.dynamics.max)
+              .set("errors_over", prob.has_boundary() ? "interior tokens (3 sigma from the walls)" : "all tokens")
+              .set("gamma", prob.gamma())
+              .set("conserved_mass_initial", mass0)
+              .set("conserved_mass_final", mass)
+              .set("density_integral_raw", prob.density().integral()));
+    if (prob.has_boundary())
+      m.set("boundary_layer", Json::object()
+                                  .set("width", Problem::boundary_layer_width(c.sigma))
+                                  .set("tokens", r.boundary_tokens)
+                                  .set("gen_err_l2", r.generator_boundary.l2)
+                                  .set("gen_err_max", r.generator_boundary.max)
+                                  .set("err_l2", r.dynamics_boundary.l2)
+                                  .set("err_max", r.dynamics_boundary.max));
     Json norm = Json::object().set("kind", c.normalization);
     if (c.normalization == "sinkhorn")
       norm.set("iterations", weights.iterations)
@@ -376,6 +483,9 @@ PointResult run_case(const Case& c, const RunSettings& s) {
                      .set("ts_type", st.ts_type)
                      .set("dt", st.dt)
                      .set("steps", st.steps)
+                     .set("ksp_type", st.ksp_type)
+                     .set("pc_type", st.pc_type)
+                     .set("mg_levels", st.mg_levels)
                      .set("ksp_iterations", st.ksp_iterations)
                      .set("seconds", st.seconds));
     std::vector<std::string> outputs = {"tokens.csv", "summary.csv"};

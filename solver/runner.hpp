@@ -16,6 +16,7 @@
 #include "discretization/grid.hpp"
 #include "discretization/interpolate.hpp"
 #include "postprocess/json.hpp"
+#include "postprocess/vtk_writer.hpp"
 #include "solver/case.hpp"
 #include "solver/pde_solver.hpp"
 
@@ -36,6 +37,13 @@ struct Errors {
 };
 Errors relative_errors(const std::vector<double>& approx, const std::vector<double>& exact);
 
+/// Errors over the interior tokens and over the boundary layer (box: tokens within
+/// 3 sigma of a wall, THEORY.md section 2). On the torus every token is interior.
+struct SplitErrors {
+  Errors interior, boundary;
+  long boundary_tokens = 0;
+};
+
 /// One (N, sigma, seed) result: a row of summary.csv.
 struct PointResult {
   long n = 0;
@@ -43,12 +51,15 @@ struct PointResult {
   int layers = 0;
   double t = 0;
   std::uint64_t seed = 0;
-  Errors generator, dynamics;
+  Errors generator, dynamics;                    ///< interior (torus: all tokens)
+  Errors generator_boundary, dynamics_boundary;  ///< boundary layer of the box
+  long boundary_tokens = 0;
   double seconds = 0;
   bool on_path = false;  ///< study point on the optimal path (not a summary.csv column)
 };
-const std::vector<std::string>& summary_columns();
-std::vector<double> summary_row(const PointResult& r);
+/// Columns of summary.csv; with `boundary_layer` (box) also the boundary-layer errors.
+std::vector<std::string> summary_columns(bool boundary_layer);
+std::vector<double> summary_row(const PointResult& r, bool boundary_layer);
 
 /// The numerical objects of a case, built once: density, expressions, G = M^-1,
 /// c(beta, n), gamma of the normalization.
@@ -57,6 +68,12 @@ class Problem {
   explicit Problem(const Case& c);
   const Case& config() const { return c_; }
   const Density& density() const { return p_; }
+  const Domain& domain() const { return p_.domain(); }
+  bool has_boundary() const { return !p_.domain().periodic(); }
+  /// Width of the boundary layer: tokens closer than this to a wall of the box.
+  static double boundary_layer_width(double sigma) { return 3.0 * sigma; }
+  SplitErrors split_errors(const std::vector<double>& approx, const std::vector<double>& exact, const Tokens& t,
+                           double sigma) const;
   Eigen::MatrixXd G() const { return G_; }
   double gamma() const { return gamma_; }
   double constant() const { return cst_; }
@@ -72,12 +89,12 @@ class Problem {
   /// Column weights of the case's normalization on these tokens (computed once).
   ColumnWeights weights(const Tokens& t, double sigma) const { return column_weights(t, score(sigma), norm_); }
   /// T1: (A u0 - u0)/(c sigma^2) against the reference, A normalized by `w`.
-  Errors generator_error(const Tokens& t, double sigma, const ColumnWeights& w, const std::vector<double>& u0,
-                         const std::vector<double>& reference) const;
+  SplitErrors generator_error(const Tokens& t, double sigma, const ColumnWeights& w, const std::vector<double>& u0,
+                              const std::vector<double>& reference) const;
   /// Grid, operator and solver of the limit PDE with u(0) = u0.
   std::unique_ptr<PdeSolver> make_pde(const Grid& grid) const;
-  PeriodicInterpolator interpolator(const Grid& grid, const PdeSolver& pde) const;
-  std::vector<double> at_tokens(const PeriodicInterpolator& f, const Tokens& t) const;
+  GridInterpolator interpolator(const Grid& grid, const PdeSolver& pde) const;
+  std::vector<double> at_tokens(const GridInterpolator& f, const Tokens& t) const;
 
  private:
   Case c_;
@@ -98,5 +115,15 @@ void write_text(const std::string& path, const std::string& text);
 /// Adds the list of output files (manifest.json included) and writes out_dir/manifest.json.
 void write_manifest(Json manifest, const RunSettings& settings, std::vector<std::string> outputs);
 bool is_root_rank();
+
+/// The VTK image geometry of a grid.
+ImageGeometry image_geometry(const Grid& grid);
+/// Writes node fields of `grid` (natural order over all nodes, as Grid::gather returns
+/// them on every rank): dir/base.vti on one rank; on several, every rank writes the
+/// points it owns (plus one layer shared with its upper neighbour) to dir/base_<rank>.vti
+/// and rank 0 writes the dir/base.pvti header. Collective. Returns the file name
+/// (base.vti or base.pvti).
+std::string write_grid_fields(const Grid& grid, const std::string& dir, const std::string& base,
+                              const std::vector<NamedArray>& arrays);
 
 }  // namespace attnpde

@@ -122,11 +122,11 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
   };
 
   // The PDE reference depends on sigma only (t_K = K tau c sigma^2): one solve per sigma.
-  Grid grid(PETSC_COMM_WORLD, c.grid);
-  std::map<double, PeriodicInterpolator> reference;
+  Grid grid(PETSC_COMM_WORLD, c.grid, prob.domain());
+  std::map<double, GridInterpolator> reference;
   long pde_steps = 0, ksp_its = 0;
   double pde_seconds = 0;
-  auto reference_at = [&](double sigma) -> const PeriodicInterpolator& {
+  auto reference_at = [&](double sigma) -> const GridInterpolator& {
     auto it = reference.find(sigma);
     if (it != reference.end()) return it->second;
     auto pde = prob.make_pde(grid);
@@ -158,7 +158,9 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       r.on_path = pt.on_path;
       const ColumnWeights weights = prob.weights(tokens, pt.sigma);
       if (!weights.converged) ++sinkhorn_unconverged;
-      r.generator = prob.generator_error(tokens, pt.sigma, weights, u0, prob.generator_reference(tokens));
+      const SplitErrors gen = prob.generator_error(tokens, pt.sigma, weights, u0, prob.generator_reference(tokens));
+      r.generator = gen.interior;
+      r.generator_boundary = gen.boundary;
       std::vector<double> u = u0;
       if (c.depth == "continuous") {
         OdeStats ode;
@@ -167,7 +169,10 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       } else {
         run_layers(tokens, prob.score(pt.sigma), c.tau, r.layers, u, {}, weights.data());
       }
-      r.dynamics = relative_errors(u, prob.at_tokens(reference_at(pt.sigma), tokens));
+      const SplitErrors dyn = prob.split_errors(u, prob.at_tokens(reference_at(pt.sigma), tokens), tokens, pt.sigma);
+      r.dynamics = dyn.interior;
+      r.dynamics_boundary = dyn.boundary;
+      r.boundary_tokens = dyn.boundary_tokens;
       r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       result.points.push_back(r);
       progress.update(++done);
@@ -178,8 +183,8 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
   if (root) {
     std::filesystem::create_directories(s.out_dir);
     {
-      CsvWriter csv(s.out_dir + "/summary.csv", summary_columns());
-      for (const auto& r : result.points) csv.row(summary_row(r));
+      CsvWriter csv(s.out_dir + "/summary.csv", summary_columns(prob.has_boundary()));
+      for (const auto& r : result.points) csv.row(summary_row(r, prob.has_boundary()));
     }
     Json fits = Json::array();
     for (const auto& f : result.fits) {

@@ -11,6 +11,7 @@
 #include <vtkPointData.h>
 #include <vtkUnstructuredGrid.h>
 #include <vtkXMLImageDataReader.h>
+#include <vtkXMLPImageDataReader.h>
 #include <vtkXMLUnstructuredGridReader.h>
 
 #include <cmath>
@@ -46,11 +47,12 @@ fs::path scratch(const std::string& name) {
   return dir;
 }
 
-Result run(const std::string& args) {
+// Runs `attnpde ARGS` in the source directory; `launcher` (e.g. "mpirun -n 2") goes first.
+Result run(const std::string& args, const std::string& launcher = "") {
   const fs::path base = scratch("cmd");
   fs::create_directories(base);
-  const std::string cmd = "cd '" + source_dir + "' && '" + binary + "' " + args + " >'" + (base / "out").string() +
-                          "' 2>'" + (base / "err").string() + "'";
+  const std::string cmd = "cd '" + source_dir + "' && " + launcher + " '" + binary + "' " + args + " >'" +
+                          (base / "out").string() + "' 2>'" + (base / "err").string() + "'";
   const int status = std::system(cmd.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(base / "out"), slurp(base / "err")};
 }
@@ -219,7 +221,11 @@ TEST(CliCheck, EveryShippedCaseValidates) {
   int n = 0;
   for (const auto& e : fs::directory_iterator(source_dir + "/cases")) {
     if (e.path().extension() != ".toml") continue;
-    const Result r = run("check cases/" + e.path().filename().string());
+    const std::string name = e.path().filename().string();
+    const std::string purpose = name.find("study") != std::string::npos ? "study"
+                                : name.find("pde") != std::string::npos ? "pde"
+                                                                        : "run";
+    const Result r = run("check cases/" + name + " --for " + purpose);
     EXPECT_EQ(r.rc, 0) << e.path() << ": " << r.err;
     ++n;
   }
@@ -251,9 +257,10 @@ TEST(CaseRegression, EveryRunCaseMatchesItsGoldenSummary) {
   int n = 0;
   for (const auto& e : fs::directory_iterator(source_dir + "/cases")) {
     const std::string name = e.path().stem().string();
-    // Studies run in StudyCase (tests/solver/study_test.cpp), transport in CliRun.TransportCase...
+    // Studies run in StudyCase (tests/solver/study_test.cpp), transport in CliRun.TransportCase...,
+    // PDE-only cases in CliPde.*
     if (e.path().extension() != ".toml" || name.find("study") != std::string::npos ||
-        name.find("transport") != std::string::npos)
+        name.find("transport") != std::string::npos || name.find("pde") != std::string::npos)
       continue;
     const fs::path out = scratch("case_" + name);
     const Result r = run("run cases/" + name + ".toml --quiet --out '" + out.string() + "'");
@@ -383,5 +390,122 @@ TEST(CliPde, SolverAloneConservesWeightedMass) {
   expect_finite_array(image, "u", 97 * 97);
   EXPECT_EQ(complaints.count, 0);
 }
+
+}  // namespace
+
+namespace {
+
+// Box domain (THEORY.md section 2): in the interior the generator approaches the
+// zero-flux limit at O(sigma^2); in the boundary layer (3 sigma from the walls) it does
+// not (u0 violates the conormal condition there, so the layer error grows as sigma falls).
+TEST(CliRun, BoxShowsTheZeroFluxLimitInTheInterior) {
+  std::vector<std::vector<double>> rows;
+  for (const char* sigma : {"0.08", "0.04"}) {
+    const fs::path out = scratch(std::string("box_") + sigma);
+    const Result r =
+        run("run cases/box2d_neumann.toml --quiet --set tokens.n=12000 --set attention.layers=20 "
+            "--set output.vtk=false --set attention.sigma=" +
+            std::string(sigma) + " --out '" + out.string() + "'");
+    ASSERT_EQ(r.rc, 0) << r.err;
+    const auto csv = lines(slurp(out / "summary.csv"));
+    ASSERT_EQ(csv.size(), 2u);
+    EXPECT_NE(csv[0].find("gen_err_l2_boundary"), std::string::npos);
+    std::vector<double> row;
+    std::istringstream in(csv[1]);
+    for (std::string v; std::getline(in, v, ',');) row.push_back(std::stod(v));
+    rows.push_back(row);
+    EXPECT_NE(slurp(out / "manifest.json").find("\"boundary_layer\""), std::string::npos);
+  }
+  // Columns: 6 gen_err_l2, 8 err_l2, 11 boundary_tokens, 12 gen_err_l2_boundary.
+  const double order = std::log2(rows[0][6] / rows[1][6]);
+  std::printf("interior generator error %.3e -> %.3e (order %.2f); boundary layer %.3e -> %.3e\n", rows[0][6],
+              rows[1][6], order, rows[0][12], rows[1][12]);
+  EXPECT_GT(order, 1.75);
+  EXPECT_LT(order, 2.25);
+  EXPECT_GT(rows[1][12], 50 * rows[1][6]);
+  EXPECT_LT(rows[1][8], rows[0][8]);
+  EXPECT_LT(rows[1][8], 3e-3);
+  EXPECT_GT(rows[1][11], 1000);
+}
+
+// `attnpde pde` in the box with G(x) and a drift; without the drift the weighted mass is
+// conserved to round-off.
+TEST(CliPde, BoxCaseWithMetricFieldAndDrift) {
+  const fs::path out = scratch("pde_box");
+  Result r =
+      run("pde cases/box2d_pde.toml --quiet --set 'pde.grid=[64, 48]' --set pde.frames=4 --out '" + out.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const auto frames = pvd_entries(out / "fields.pvd");
+  ASSERT_EQ(frames.size(), 5u);
+  VtkComplaints complaints;
+  vtkNew<vtkXMLImageDataReader> reader;
+  vtkDataSet* image = read_vtk(reader, (out / frames.back().second).string(), complaints);
+  EXPECT_EQ(complaints.count, 0);
+  ASSERT_EQ(image->GetNumberOfPoints(), 64 * 48);  // cell centres, no periodic closure
+  double bounds[6];
+  image->GetBounds(bounds);
+  EXPECT_NEAR(bounds[0], 0.5 / 64, 1e-12);
+  EXPECT_NEAR(bounds[1], 1 - 0.5 / 64, 1e-12);
+  const std::string manifest = slurp(out / "manifest.json");
+  EXPECT_NE(manifest.find("\"pc_type\": \"mg\""), std::string::npos);
+
+  const fs::path still = scratch("pde_box_nodrift");
+  r = run(
+      "pde cases/box2d_pde.toml --quiet --set 'pde.grid=[64, 48]' --set pde.frames=2 --set 'pde.drift=[\"0\", \"0\"]' "
+      "--set pde.rtol=1e-14 --set output.vtk=false --out '" +
+      still.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const std::string m = slurp(still / "manifest.json");
+  const std::regex mass(R"re("weighted_mass_(initial|final)": ([0-9.e+-]+))re");
+  std::vector<double> masses;
+  for (auto it = std::sregex_iterator(m.begin(), m.end(), mass); it != std::sregex_iterator(); ++it)
+    masses.push_back(std::stod((*it)[2]));
+  ASSERT_EQ(masses.size(), 2u);
+  EXPECT_NEAR(masses[1], masses[0], 1e-12 * masses[0]);
+}
+
+#ifdef ATTNPDE_MPIRUN
+// Two ranks write one .vti piece each and a .pvti header; ParaView's reader (VTK's
+// vtkXMLPImageDataReader) assembles the same field as the one-rank .vti, to the solver
+// tolerance.
+TEST(CliPde, TwoRanksWriteAParallelImageEqualToTheSerialOne) {
+  const fs::path one = scratch("pde_one"), two = scratch("pde_two");
+  const std::string args = "pde cases/box2d_pde.toml --quiet --threads 1 --set 'pde.grid=[40, 36]' --set pde.frames=2 ";
+  const Result first = run(args + "--out '" + one.string() + "'");
+  ASSERT_EQ(first.rc, 0) << first.err;
+  // This test process is itself an MPI singleton: its OMPI_/PMIX_ variables would make
+  // the child mpirun believe it runs inside a job, so they are removed.
+  const Result r =
+      run(args + "--out '" + two.string() + "'",
+          "env $(env | grep -o '^\\(OMPI\\|PMIX\\)_[A-Za-z0-9_]*' | sed 's/^/-u /') "
+          "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 '" +
+              std::string(ATTNPDE_MPIRUN) + "' -n 2");
+  ASSERT_EQ(r.rc, 0) << r.err << r.out;
+  const auto f1 = pvd_entries(one / "fields.pvd"), f2 = pvd_entries(two / "fields.pvd");
+  ASSERT_EQ(f2.size(), 3u);
+  EXPECT_NE(f2.back().second.find(".pvti"), std::string::npos);
+  VtkComplaints complaints;
+  vtkNew<vtkXMLImageDataReader> serial;
+  vtkNew<vtkXMLPImageDataReader> parallel;
+  vtkDataSet* a = read_vtk(serial, (one / f1.back().second).string(), complaints);
+  vtkDataSet* b = read_vtk(parallel, (two / f2.back().second).string(), complaints);
+  EXPECT_EQ(complaints.count, 0);
+  ASSERT_EQ(a->GetNumberOfPoints(), b->GetNumberOfPoints());
+  vtkDataArray* ua = a->GetPointData()->GetArray("u");
+  vtkDataArray* ub = b->GetPointData()->GetArray("u");
+  ASSERT_NE(ub, nullptr);
+  double diff = 0, scale = 0;
+  for (vtkIdType k = 0; k < a->GetNumberOfPoints(); ++k) {
+    double pa[3], pb[3];
+    a->GetPoint(k, pa);
+    b->GetPoint(k, pb);
+    ASSERT_NEAR(pa[0], pb[0], 1e-12);
+    ASSERT_NEAR(pa[1], pb[1], 1e-12);
+    diff = std::max(diff, std::abs(ua->GetTuple1(k) - ub->GetTuple1(k)));
+    scale = std::max(scale, std::abs(ua->GetTuple1(k)));
+  }
+  EXPECT_LT(diff, 1e-8 * scale);
+}
+#endif
 
 }  // namespace

@@ -1,0 +1,35 @@
+#pragma once
+// The token domain Omega of THEORY.md section 1: the flat torus [0, 2 pi)^n with
+// minimum-image displacements, or the box [0, 1]^n (tokens only inside; the limit PDE
+// has zero-flux boundaries n . (p^gamma G grad u) = 0).
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "attention/constants.hpp"
+
+namespace attnpde {
+
+enum class DomainKind { torus, box };
+
+struct Domain {
+  DomainKind kind = DomainKind::torus;
+
+  bool periodic() const { return kind == DomainKind::torus; }
+  /// Side length: 2 pi on the torus, 1 for the box.
+  double length() const { return periodic() ? torus_period : 1.0; }
+  /// Displacement y - x: minimum image on the torus, plain difference in the box.
+  double displacement(double y, double x) const {
+    const double v = y - x;
+    return periodic() ? v - torus_period * std::floor(v / torus_period + 0.5) : v;
+  }
+  const char* name() const { return periodic() ? "torus" : "box"; }
+  static Domain from_string(const std::string& s) {
+    if (s == "torus") return Domain{DomainKind::torus};
+    if (s == "box") return Domain{DomainKind::box};
+    throw std::invalid_argument("unknown domain '" + s + "'");
+  }
+};
+
+}  // namespace attnpde
