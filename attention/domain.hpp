@@ -1,7 +1,8 @@
 #pragma once
 // The token domain Omega of THEORY.md section 1: the flat torus [0, 2 pi)^n with
-// minimum-image displacements, or the box [0, 1]^n (tokens only inside; the limit PDE
-// has zero-flux boundaries n . (p^gamma G grad u) = 0).
+// minimum-image displacements, the box [0, 1]^n (tokens only inside; the limit PDE has
+// zero-flux boundaries n . (p^gamma G grad u) = 0), or the whole space R^n (a Gaussian
+// token cloud for dot-product attention, section 5; no PDE grid).
 
 #include <cmath>
 #include <stdexcept>
@@ -11,23 +12,24 @@
 
 namespace attnpde {
 
-enum class DomainKind { torus, box };
+enum class DomainKind { torus, box, space };
 
 struct Domain {
   DomainKind kind = DomainKind::torus;
 
   bool periodic() const { return kind == DomainKind::torus; }
-  /// Side length: 2 pi on the torus, 1 for the box.
+  /// Side length: 2 pi on the torus, 1 for the box (and 1, unused, for the whole space).
   double length() const { return periodic() ? torus_period : 1.0; }
   /// Displacement y - x: minimum image on the torus, plain difference in the box.
   double displacement(double y, double x) const {
     const double v = y - x;
     return periodic() ? v - torus_period * std::floor(v / torus_period + 0.5) : v;
   }
-  const char* name() const { return periodic() ? "torus" : "box"; }
+  const char* name() const { return periodic() ? "torus" : (kind == DomainKind::box ? "box" : "space"); }
   static Domain from_string(const std::string& s) {
     if (s == "torus") return Domain{DomainKind::torus};
     if (s == "box") return Domain{DomainKind::box};
+    if (s == "space") return Domain{DomainKind::space};
     throw std::invalid_argument("unknown domain '" + s + "'");
   }
 };

@@ -1,5 +1,6 @@
 #include "attention/kramers_moyal.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -42,6 +43,51 @@ KramersMoyal kramers_moyal(const Tokens& tokens, const MetricScore& score, const
     for (std::size_t j = 0; j < n; ++j) {
       displacement(j, x, dx);
       const double e = std::exp(logit(dx) - lmax) * (weights ? weights[j] : 1.0);
+      s += e;
+      for (int a = 0; a < dim; ++a) {
+        b[a] += e * dx[a];
+        for (int c = 0; c < dim; ++c) D[a * dim + c] += e * dx[a] * dx[c];
+      }
+    }
+    for (int a = 0; a < dim; ++a) {
+      km.drift[static_cast<std::size_t>(k) * dim + a] = b[a] / s;
+      for (int c = 0; c < dim; ++c)
+        km.diffusion[(static_cast<std::size_t>(k) * dim + a) * dim + c] = D[a * dim + c] / s;
+    }
+  }
+  return km;
+}
+
+KramersMoyal kramers_moyal_dot(const Tokens& tokens, const Eigen::MatrixXd& B, double eps,
+                               const std::vector<std::array<double, 3>>& queries) {
+  const int dim = tokens.dim;
+  if (B.rows() != dim || B.cols() != dim) throw std::invalid_argument("B does not match the token dimension");
+  if (!(eps > 0)) throw std::invalid_argument("eps must be positive");
+  const std::ptrdiff_t nq = static_cast<std::ptrdiff_t>(queries.size());
+  const std::size_t n = tokens.size();
+  KramersMoyal km;
+  km.dim = dim;
+  km.drift.assign(static_cast<std::size_t>(nq) * dim, 0.0);
+  km.diffusion.assign(static_cast<std::size_t>(nq) * dim * dim, 0.0);
+#pragma omp parallel for schedule(dynamic, 4)
+  for (std::ptrdiff_t k = 0; k < nq; ++k) {
+    const auto& x = queries[static_cast<std::size_t>(k)];
+    // The logit x^T B y / eps = theta . y with theta = B^T x / eps.
+    double theta[3] = {0, 0, 0};
+    for (int a = 0; a < dim; ++a)
+      for (int c = 0; c < dim; ++c) theta[a] += B(c, a) * x[c] / eps;
+    auto logit = [&](std::size_t j) {
+      double l = 0;
+      for (int a = 0; a < dim; ++a) l += theta[a] * tokens.coord[a][j];
+      return l;
+    };
+    double lmax = -std::numeric_limits<double>::infinity();
+    for (std::size_t j = 0; j < n; ++j) lmax = std::max(lmax, logit(j));
+    double s = 0, b[3] = {0, 0, 0}, D[9] = {};
+    for (std::size_t j = 0; j < n; ++j) {
+      const double e = std::exp(logit(j) - lmax);
+      double dx[3] = {0, 0, 0};
+      for (int a = 0; a < dim; ++a) dx[a] = tokens.coord[a][j] - x[a];
       s += e;
       for (int a = 0; a < dim; ++a) {
         b[a] += e * dx[a];

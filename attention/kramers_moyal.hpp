@@ -21,8 +21,14 @@ struct KramersMoyal {
   std::vector<double> diffusion;  ///< D, dim x dim entries per query (row-major)
 };
 
-/// Moments at each query point (queries in [0, 2 pi)^dim; `weights` may be null).
+/// Moments at each query point (queries in the tokens' domain; `weights` may be null).
 KramersMoyal kramers_moyal(const Tokens& tokens, const MetricScore& score, const double* weights,
                            const std::vector<std::array<double, 3>>& queries);
+
+/// Dot-product score rho(x, y) = -x^T B y at temperature eps (THEORY.md section 5):
+/// A(x, x_j) = softmax_j(x^T B x_j / eps), raw coordinates, max-shifted logits.
+/// For Gaussian tokens N(mu, Sigma): b = mu + Sigma B^T x / eps - x, D = Sigma + b b^T.
+KramersMoyal kramers_moyal_dot(const Tokens& tokens, const Eigen::MatrixXd& B, double eps,
+                               const std::vector<std::array<double, 3>>& queries);
 
 }  // namespace attnpde

@@ -82,4 +82,45 @@ Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sample
   return t;
 }
 
+Tokens sample_gaussian(const std::vector<double>& mean, const std::vector<double>& cov, std::size_t n,
+                       std::uint64_t seed) {
+  const int dim = static_cast<int>(mean.size());
+  if (dim < 1 || dim > 3 || cov.size() != mean.size() * mean.size())
+    throw std::invalid_argument("Gaussian tokens need 1-3 dimensions and a dim x dim covariance");
+  // Cholesky factor L (lower), cov = L L^T.
+  double L[3][3] = {};
+  for (int a = 0; a < dim; ++a)
+    for (int b = 0; b <= a; ++b) {
+      double v = cov[static_cast<std::size_t>(a * dim + b)];
+      for (int k = 0; k < b; ++k) v -= L[a][k] * L[b][k];
+      if (a == b) {
+        if (!(v > 0)) throw std::invalid_argument("the covariance is not positive definite");
+        L[a][a] = std::sqrt(v);
+      } else {
+        L[a][b] = v / L[b][b];
+      }
+    }
+  Tokens t;
+  t.dim = dim;
+  t.domain = Domain{DomainKind::space};
+  for (int d = 0; d < dim; ++d) t.coord[d].resize(n);
+  std::mt19937_64 rng(seed);
+  const double two_pi = torus_period;
+  for (std::size_t j = 0; j < n; ++j) {
+    double z[4];
+    for (int k = 0; k < 4; k += 2) {
+      const double u1 = 1.0 - uniform01(rng), u2 = uniform01(rng);  // u1 in (0, 1]
+      const double r = std::sqrt(-2.0 * std::log(u1));
+      z[k] = r * std::cos(two_pi * u2);
+      z[k + 1] = r * std::sin(two_pi * u2);
+    }
+    for (int a = 0; a < dim; ++a) {
+      double v = mean[static_cast<std::size_t>(a)];
+      for (int b = 0; b <= a; ++b) v += L[a][b] * z[b];
+      t.coord[a][j] = v;
+    }
+  }
+  return t;
+}
+
 }  // namespace attnpde

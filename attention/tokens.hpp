@@ -40,4 +40,10 @@ Sampler sampler_from_string(const std::string& name);
 /// Deterministic for a given (n, seed, density).
 Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sampler sampler);
 
+/// n i.i.d. tokens of the Gaussian N(mean, cov) in R^dim (domain "space"): standard
+/// normals by the Box-Muller transform of 53-bit uniforms from a 64-bit Mersenne twister
+/// seeded with `seed`, mapped by the Cholesky factor of cov. Deterministic per seed.
+Tokens sample_gaussian(const std::vector<double>& mean, const std::vector<double>& cov_row_major, std::size_t n,
+                       std::uint64_t seed);
+
 }  // namespace attnpde

@@ -387,6 +387,7 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   c.n = r.integer(val("tokens.n"), sp("tokens.n"));
   c.seed = static_cast<std::uint64_t>(r.integer(val("tokens.seed"), sp("tokens.seed")));
   c.score = r.string(val("attention.score"), sp("attention.score"));
+  c.dot_eps = r.real(val("attention.eps"), sp("attention.eps"));
   c.beta = r.real(val("attention.beta"), sp("attention.beta"));
   c.sigma = r.real(val("attention.sigma"), sp("attention.sigma"));
   c.normalization = r.string(val("attention.normalization"), sp("attention.normalization"));
@@ -425,6 +426,30 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   } else {
     c.metric = Eigen::MatrixXd::Identity(c.dim, c.dim);
   }
+  c.dot_B = Eigen::MatrixXd::Identity(c.dim, c.dim);
+  if (const TValue* b = present(sp("attention.B"))) c.dot_B = r.matrix(*b, sp("attention.B"), c.dim);
+  c.gauss_mean.assign(static_cast<std::size_t>(c.dim), 0.0);
+  if (const TValue* m = present(sp("density.mean"))) {
+    c.gauss_mean = r.real_array(*m, sp("density.mean"));
+    if (static_cast<int>(c.gauss_mean.size()) != c.dim)
+      fail(*m, path, "density.mean", "expected " + std::to_string(c.dim) + " entries (one per dimension)");
+  }
+  c.gauss_cov = Eigen::MatrixXd::Identity(c.dim, c.dim);
+  if (const TValue* m = present(sp("density.cov"))) {
+    c.gauss_cov = r.matrix(*m, sp("density.cov"), c.dim);
+    if (auto defect = metric_defect(c.gauss_cov)) fail(*m, path, "density.cov", *defect);
+  }
+  // The whole space goes with the dot-product score and the probe (section 5).
+  if (domain.kind == DomainKind::space && c.score != "dot")
+    fail(val("domain.kind"), path, "domain.kind",
+         "the whole space has no PDE grid; metric attention runs on the torus or in the box (use score = \"dot\" "
+         "with attnpde probe here)");
+  if (c.score == "dot" && domain.kind != DomainKind::space)
+    fail(val("attention.score"), path, "attention.score",
+         "dot-product attention is probed on a Gaussian token cloud: set domain.kind = \"space\"");
+  if (c.score == "dot" && purpose != Purpose::probe)
+    fail(val("attention.score"), path, "attention.score",
+         "dot-product attention has no diffusion limit to compare with (THEORY.md section 5); use attnpde probe");
   // Node counts per direction: one entry per dimension, or `fallback` in every direction.
   auto nodes_per_direction = [&](const std::string& name, int fallback) {
     const TValue* g = present(sp(name));
@@ -482,7 +507,7 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   if (c.out_dir.empty()) fail(val("output.dir"), path, "output.dir", "must not be empty");
 
   // The density must be positive: L_gamma and the weight w = p^gamma need log p.
-  {
+  if (domain.kind != DomainKind::space) {
     const Density p(c.density_expr, c.dim, domain);
     if (!(p.min_raw() > 0.0)) {
       std::ostringstream os;

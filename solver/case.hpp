@@ -40,12 +40,16 @@ struct Case {
   int dim = 2;
   // [density]
   std::string density_expr;
-  std::string sampler;  ///< "random" | "quasi"
+  std::string sampler;             ///< "random" | "quasi"
+  std::vector<double> gauss_mean;  ///< domain "space": mean of the Gaussian tokens
+  Eigen::MatrixXd gauss_cov;       ///< domain "space": covariance
   // [tokens]
   long n = 0;
   std::uint64_t seed = 0;
   // [attention]
-  std::string score;  ///< "metric"
+  std::string score;      ///< "metric" | "dot"
+  Eigen::MatrixXd dot_B;  ///< dot score: rho = -x^T B y
+  double dot_eps = 1.0;
   Eigen::MatrixXd metric;
   double beta = 2.0;
   double sigma = 0.0;
@@ -96,7 +100,7 @@ struct Override {
 /// Reads, validates and resolves a case. Throws InputError on any bad input.
 /// What the case is loaded for: a study also requires the [study] keys; pde.metric_field
 /// is accepted by `attnpde pde` only (the attention metric is constant).
-enum class Purpose { run, study, pde };
+enum class Purpose { run, study, pde, probe };
 
 Case load_case(const std::string& path, const std::vector<Override>& overrides, Purpose purpose);
 

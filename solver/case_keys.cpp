@@ -45,8 +45,9 @@ std::vector<KeySpec> make_keys() {
   return {
       choice(spec("domain", "kind", T::string, "\"torus\"",
                   "Domain: `torus` = the flat torus [0, 2 pi)^dim, minimum-image distances; `box` = [0, 1]^dim, "
-                  "tokens inside, zero-flux limit (errors split into interior and boundary layer)."),
-             {"torus", "box"}),
+                  "tokens inside, zero-flux limit (errors split into interior and boundary layer); `space` = R^dim "
+                  "with Gaussian tokens N(density.mean, density.cov), for `score = \"dot\"` with `attnpde probe`."),
+             {"torus", "box", "space"}),
       ranged(spec("domain", "dim", T::integer, "", "Space dimension n."), 1, 3),
       spec("density", "expr", T::expression, "\"1\"",
            "Token density p(x, y, z) up to a constant (normalized numerically); must be > 0 everywhere."),
@@ -54,10 +55,23 @@ std::vector<KeySpec> make_keys() {
                   "`random`: i.i.d. rejection sampling (seeded); `quasi`: shifted rank-1 lattice mapped "
                   "through the inverse Rosenblatt transform of p (smooth p only)."),
              {"random", "quasi"}),
+      computed(
+          spec("density", "mean", T::real_array, "", "`space` only: mean mu of the Gaussian tokens (dim entries)."),
+          "zeros"),
+      computed(spec("density", "cov", T::real_matrix, "",
+                    "`space` only: covariance Sigma of the Gaussian tokens (dim x dim, SPD)."),
+               "identity"),
       ranged(spec("tokens", "n", T::integer, "", "Number of tokens N."), 2, 1e9),
       ranged(spec("tokens", "seed", T::integer, "1", "Seed of the sampler (study repetitions use seed, seed+1, ...)."),
              0, 9.2e18),
-      choice(spec("attention", "score", T::string, "\"metric\"", "Score rho: `metric` = d_M(x, y)^beta."), {"metric"}),
+      choice(spec("attention", "score", T::string, "\"metric\"",
+                  "Score rho: `metric` = d_M(x, y)^beta; `dot` = -x^T B y at temperature eps (domain `space`, "
+                  "`attnpde probe` only: no diffusion limit, THEORY.md section 5)."),
+             {"metric", "dot"}),
+      computed(
+          spec("attention", "B", T::real_matrix, "", "`dot` score: the matrix B = W_Q^T W_K / sqrt(d) (dim x dim)."),
+          "identity"),
+      ranged(spec("attention", "eps", T::real, "1", "`dot` score: temperature eps."), 0, inf, true),
       computed(spec("attention", "metric", T::real_matrix, "",
                     "Learned metric M (dim x dim, symmetric positive definite); the limit has G = M^-1."),
                "identity"),

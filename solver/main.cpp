@@ -126,7 +126,11 @@ int main(int argc, char** argv) {
     // Validation first, before PETSc and before anything is written.
     const bool as_study = study->parsed() || (check->parsed() && check_for == "study");
     const bool as_pde = pde->parsed() || (check->parsed() && check_for == "pde");
-    const auto purpose = as_study ? attnpde::Purpose::study : as_pde ? attnpde::Purpose::pde : attnpde::Purpose::run;
+    const bool as_probe = probe->parsed() || (check->parsed() && check_for == "probe");
+    const auto purpose = as_study   ? attnpde::Purpose::study
+                         : as_pde   ? attnpde::Purpose::pde
+                         : as_probe ? attnpde::Purpose::probe
+                                    : attnpde::Purpose::run;
     attnpde::Case c = attnpde::load_case(case_path, overrides, purpose);
     if (check->parsed()) {
       std::cout << c.resolved.dump() << "\n";
@@ -176,12 +180,15 @@ int main(int argc, char** argv) {
     } else if (probe->parsed()) {
       const auto r = attnpde::run_probe(c, settings);
       if (attnpde::is_root_rank()) {
-        std::printf("case %s: Kramers-Moyal probe on %zu query points, sigma = %g\n", c.name.c_str(),
+        const bool dot = c.score == "dot";
+        std::printf("case %s: Kramers-Moyal probe on %zu query points, %s = %g\n", c.name.c_str(),
                     std::accumulate(c.probe_grid.begin(), c.probe_grid.end(), std::size_t{1},
                                     [](std::size_t a, int b) { return a * static_cast<std::size_t>(b); }),
-                    c.sigma);
-        std::printf("drift b vs c sigma^2 gamma G grad log p: max relative error %.4e\n", r.drift_error);
-        std::printf("diffusion D vs 2 c sigma^2 G:            max relative error %.4e\n", r.diffusion_error);
+                    dot ? "eps" : "sigma", dot ? c.dot_eps : c.sigma);
+        std::printf("drift b vs %-30s max relative error %.4e\n",
+                    dot ? "mu + Sigma B^T x / eps - x:" : "c sigma^2 gamma G grad log p:", r.drift_error);
+        std::printf("diffusion D vs %-26s max relative error %.4e\n",
+                    dot ? "Sigma + b b^T:" : "2 c sigma^2 G:", r.diffusion_error);
         std::printf("outputs: %s/{probe.csv,probe.vti,manifest.json}\n", settings.out_dir.c_str());
       }
     } else {

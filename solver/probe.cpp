@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 
 #include "attention/constants.hpp"
 #include "attention/kramers_moyal.hpp"
@@ -17,49 +18,78 @@ ProbeSummary run_probe(const Case& c, const RunSettings& s) {
   const auto t_start = std::chrono::steady_clock::now();
   const Problem prob(c);
   const Tokens tokens = prob.sample(c.n, c.seed);
-  const MetricScore score = prob.score(c.sigma);
-  const ColumnWeights w = prob.weights(tokens, c.sigma);
   const int dim = c.dim;
+  const bool dot = c.score == "dot";
 
+  // Query grid: the nodes of the torus (i h), cell centres of the box ((i + 1/2) h), or
+  // for the Gaussian cloud the cell centres of mu +- 2 standard deviations.
   std::array<int, 3> nodes{1, 1, 1};
-  std::array<double, 3> h{1, 1, 1};
+  std::array<double, 3> h{1, 1, 1}, origin{0, 0, 0};
   std::size_t total = 1;
   for (int d = 0; d < dim; ++d) {
     nodes[d] = c.probe_grid[static_cast<std::size_t>(d)];
-    h[d] = prob.domain().length() / nodes[d];
+    if (dot) {
+      const double sd = std::sqrt(c.gauss_cov(d, d));
+      h[d] = 4.0 * sd / nodes[d];
+      origin[d] = c.gauss_mean[static_cast<std::size_t>(d)] - 2.0 * sd + 0.5 * h[d];
+    } else {
+      h[d] = prob.domain().length() / nodes[d];
+      origin[d] = prob.domain().periodic() ? 0.0 : 0.5 * h[d];
+    }
     total *= static_cast<std::size_t>(nodes[d]);
   }
-  // Query points like the grid nodes: i h on the torus, cell centres (i + 1/2) h in the box.
-  const double offset = prob.domain().periodic() ? 0.0 : 0.5;
   std::vector<std::array<double, 3>> queries(total);
   for (std::size_t k = 0; k < total; ++k) {
     std::size_t rest = k;
     for (int d = 0; d < dim; ++d) {
-      queries[k][d] = (static_cast<double>(rest % static_cast<std::size_t>(nodes[d])) + offset) * h[d];
+      queries[k][d] = origin[d] + static_cast<double>(rest % static_cast<std::size_t>(nodes[d])) * h[d];
       rest /= static_cast<std::size_t>(nodes[d]);
     }
   }
-  const KramersMoyal km = kramers_moyal(tokens, score, w.data(), queries);
 
-  // Prediction; grad log p by fourth-order differences of the density expression.
+  // Measured moments and the prediction at every query.
+  KramersMoyal km;
+  std::function<void(const std::array<double, 3>&, Eigen::VectorXd&, Eigen::MatrixXd&)> predict;
   const Expression p_expr(c.density_expr);
-  const Eigen::MatrixXd G = prob.G();
-  const double scale = prob.constant() * c.sigma * c.sigma;
-  const double step = 5e-3;
+  if (dot) {
+    // Section 5: b = mu + Sigma B^T x / eps - x, D = Sigma + b b^T.
+    km = kramers_moyal_dot(tokens, c.dot_B, c.dot_eps, queries);
+    predict = [&](const std::array<double, 3>& q, Eigen::VectorXd& b, Eigen::MatrixXd& D) {
+      Eigen::VectorXd x(dim), mu(dim);
+      for (int a = 0; a < dim; ++a) {
+        x(a) = q[a];
+        mu(a) = c.gauss_mean[static_cast<std::size_t>(a)];
+      }
+      b = mu + c.gauss_cov * c.dot_B.transpose() * x / c.dot_eps - x;
+      D = c.gauss_cov + b * b.transpose();
+    };
+  } else {
+    // Section 4: b = c sigma^2 gamma G grad log p, D = 2 c sigma^2 G; grad log p by
+    // fourth-order differences of the density expression.
+    const ColumnWeights w = prob.weights(tokens, c.sigma);
+    km = kramers_moyal(tokens, prob.score(c.sigma), w.data(), queries);
+    predict = [&](const std::array<double, 3>& q, Eigen::VectorXd& b, Eigen::MatrixXd& D) {
+      const double step = 5e-3, scale = prob.constant() * c.sigma * c.sigma;
+      Eigen::VectorXd grad(dim);
+      for (int a = 0; a < dim; ++a) {
+        auto at = [&](double off) {
+          auto x = q;
+          x[a] += off * step;
+          return std::log(p_expr.at(x.data(), dim));
+        };
+        grad(a) = (-at(2) + 8 * at(1) - 8 * at(-1) + at(-2)) / (12 * step);
+      }
+      b = scale * prob.gamma() * prob.G() * grad;
+      D = 2 * scale * prob.G();
+    };
+  }
+
   std::vector<double> b3(3 * total, 0.0), bp3(3 * total, 0.0), d9(9 * total, 0.0), dp9(9 * total, 0.0);
   double b_err = 0, b_norm = 0, d_err = 0;
   for (std::size_t k = 0; k < total; ++k) {
-    Eigen::VectorXd grad(dim);
-    for (int a = 0; a < dim; ++a) {
-      auto at = [&](double off) {
-        auto x = queries[k];
-        x[a] += off * step;
-        return std::log(p_expr.at(x.data(), dim));
-      };
-      grad(a) = (-at(2) + 8 * at(1) - 8 * at(-1) + at(-2)) / (12 * step);
-    }
-    const Eigen::VectorXd b_pred = scale * prob.gamma() * G * grad;
-    const Eigen::MatrixXd d_pred = 2 * scale * G;
+    Eigen::VectorXd b_pred;
+    Eigen::MatrixXd d_pred;
+    predict(queries[k], b_pred, d_pred);
     double db = 0, dd = 0;
     for (int a = 0; a < dim; ++a) {
       b3[3 * k + a] = km.drift[k * dim + a];
@@ -104,7 +134,7 @@ ProbeSummary run_probe(const Case& c, const RunSettings& s) {
     g.nodes = nodes;
     g.spacing = h;
     g.periodic = prob.domain().periodic();
-    for (int d = 0; d < dim; ++d) g.origin[d] = offset * h[d];
+    g.origin = origin;
     write_field_vti(s.out_dir + "/probe.vti", g, {{"b", &b3}, {"b_pred", &bp3}, {"D", &d9}, {"D_pred", &dp9}});
     Json m = manifest_header(c, s);
     m.set("results", Json::object()

@@ -165,6 +165,12 @@ Problem::Problem(const Case& c)
 }
 
 Tokens Problem::sample(long n, std::uint64_t seed) const {
+  if (domain().kind == DomainKind::space) {
+    std::vector<double> cov(static_cast<std::size_t>(c_.dim * c_.dim));
+    for (int a = 0; a < c_.dim; ++a)
+      for (int b = 0; b < c_.dim; ++b) cov[static_cast<std::size_t>(a * c_.dim + b)] = c_.gauss_cov(a, b);
+    return sample_gaussian(c_.gauss_mean, cov, static_cast<std::size_t>(n), seed);
+  }
   return sample_tokens(p_, static_cast<std::size_t>(n), seed, sampler_from_string(c_.sampler));
 }
 

@@ -222,9 +222,10 @@ TEST(CliCheck, EveryShippedCaseValidates) {
   for (const auto& e : fs::directory_iterator(source_dir + "/cases")) {
     if (e.path().extension() != ".toml") continue;
     const std::string name = e.path().filename().string();
-    const std::string purpose = name.find("study") != std::string::npos ? "study"
-                                : name.find("pde") != std::string::npos ? "pde"
-                                                                        : "run";
+    const std::string purpose = name.find("study") != std::string::npos   ? "study"
+                                : name.find("pde") != std::string::npos   ? "pde"
+                                : name.find("probe") != std::string::npos ? "probe"
+                                                                          : "run";
     const Result r = run("check cases/" + name + " --for " + purpose);
     EXPECT_EQ(r.rc, 0) << e.path() << ": " << r.err;
     ++n;
@@ -258,9 +259,10 @@ TEST(CaseRegression, EveryRunCaseMatchesItsGoldenSummary) {
   for (const auto& e : fs::directory_iterator(source_dir + "/cases")) {
     const std::string name = e.path().stem().string();
     // Studies run in StudyCase (tests/solver/study_test.cpp), transport in CliRun.TransportCase...,
-    // PDE-only cases in CliPde.*
+    // PDE-only cases in CliPde.*, probe-only cases in CliProbe.*
     if (e.path().extension() != ".toml" || name.find("study") != std::string::npos ||
-        name.find("transport") != std::string::npos || name.find("pde") != std::string::npos)
+        name.find("transport") != std::string::npos || name.find("pde") != std::string::npos ||
+        name.find("probe") != std::string::npos)
       continue;
     const fs::path out = scratch("case_" + name);
     const Result r = run("run cases/" + name + ".toml --quiet --out '" + out.string() + "'");
@@ -507,5 +509,34 @@ TEST(CliPde, TwoRanksWriteAParallelImageEqualToTheSerialOne) {
   EXPECT_LT(diff, 1e-8 * scale);
 }
 #endif
+
+}  // namespace
+
+namespace {
+
+// Dot-product attention on the Gaussian cloud (THEORY.md section 5, T4): the measured
+// moments match b = mu + Sigma B^T x / eps - x and D = Sigma + b b^T to the sampling error
+// of 200000 tokens; `run` refuses the dot score (no diffusion limit), and so does a torus.
+TEST(CliProbe, DotProductMatchesTheExponentialTilt) {
+  const fs::path out = scratch("probe_dot");
+  Result r = run("probe cases/space2d_dot_probe.toml --quiet --out '" + out.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const std::regex err(R"(max relative error ([0-9.e+-]+))");
+  int seen = 0;
+  for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), err); it != std::sregex_iterator(); ++it, ++seen)
+    EXPECT_LT(std::stod((*it)[1]), 0.02);
+  EXPECT_EQ(seen, 2);
+  const auto csv = lines(slurp(out / "probe.csv"));
+  EXPECT_EQ(csv.size(), 1u + 12 * 12);
+
+  r = run("run cases/space2d_dot_probe.toml --quiet --out '" + scratch("dot_run").string() + "'");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("attention.score"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("attnpde probe"), std::string::npos) << r.err;
+  r = run("probe cases/torus2d_metric.toml --quiet --set attention.score=dot --out '" + scratch("dot_torus").string() +
+          "'");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("domain.kind = \"space\""), std::string::npos) << r.err;
+}
 
 }  // namespace
