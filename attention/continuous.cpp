@@ -6,13 +6,18 @@ namespace attnpde {
 
 void integrate_continuous(const Tokens& tokens, const MetricScore& score, const double* weights, double c, double t0,
                           double t1, double rtol, double atol, std::vector<double>& u, OdeStats& stats) {
+  integrate_continuous(DenseKernel(tokens, score), score.sigma, weights, c, t0, t1, rtol, atol, u, stats);
+}
+
+void integrate_continuous(const AttentionKernel& kernel, double sigma, const double* weights, double c, double t0,
+                          double t1, double rtol, double atol, std::vector<double>& u, OdeStats& stats) {
   namespace odeint = boost::numeric::odeint;
   if (!(t1 > t0)) return;
   using State = std::vector<double>;
-  const double rate = 1.0 / (c * score.sigma * score.sigma);
+  const double rate = 1.0 / (c * sigma * sigma);
   std::vector<double> au(u.size());
   auto rhs = [&](const State& x, State& dxdt, double) {
-    apply_attention(tokens, score, x.data(), au.data(), nullptr, weights);
+    kernel.apply(x.data(), au.data(), nullptr, weights);
     for (std::size_t i = 0; i < x.size(); ++i) dxdt[i] = rate * (au[i] - x[i]);
     ++stats.rhs_evaluations;
   };

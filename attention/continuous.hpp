@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "attention/kernel_dense.hpp"
+#include "attention/kernel.hpp"
 
 namespace attnpde {
 
@@ -18,6 +18,9 @@ struct OdeStats {
 
 /// Integrates from t0 to t1 in place (A with column weights `weights`, null = softmax).
 /// `c` is the generator constant c(beta, n). Adds its work to `stats`.
+void integrate_continuous(const AttentionKernel& kernel, double sigma, const double* weights, double c, double t0,
+                          double t1, double rtol, double atol, std::vector<double>& u, OdeStats& stats);
+/// The same with the dense kernel.
 void integrate_continuous(const Tokens& tokens, const MetricScore& score, const double* weights, double c, double t0,
                           double t1, double rtol, double atol, std::vector<double>& u, OdeStats& stats);
 

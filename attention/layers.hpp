@@ -5,7 +5,7 @@
 #include <functional>
 #include <vector>
 
-#include "attention/kernel_dense.hpp"
+#include "attention/kernel.hpp"
 
 namespace attnpde {
 
@@ -14,6 +14,9 @@ using LayerCallback = std::function<void(int k, const std::vector<double>& u)>;
 
 /// Applies `layers` residual layers with step tau in place; `weights` are the column
 /// weights of the normalization (attention/normalization.hpp; null for softmax).
+void run_layers(const AttentionKernel& kernel, double tau, int layers, std::vector<double>& u,
+                const LayerCallback& after_layer = {}, const double* weights = nullptr);
+/// The same with the dense kernel.
 void run_layers(const Tokens& tokens, const MetricScore& score, double tau, int layers, std::vector<double>& u,
                 const LayerCallback& after_layer = {}, const double* weights = nullptr);
 

@@ -14,19 +14,23 @@ double normalization_gamma(const NormalizationSpec& spec) {
 
 namespace {
 // (K w)_i for column weights w (null: w = 1).
-std::vector<double> kernel_sums(const Tokens& t, const MetricScore& score, const double* w) {
-  std::vector<double> ones(t.size(), 1.0), out(t.size()), sums(t.size());
-  apply_attention(t, score, ones.data(), out.data(), sums.data(), w);
+std::vector<double> kernel_sums(const AttentionKernel& kernel, const double* w) {
+  std::vector<double> ones(kernel.size(), 1.0), out(kernel.size()), sums(kernel.size());
+  kernel.apply(ones.data(), out.data(), sums.data(), w);
   return sums;
 }
 }  // namespace
 
 ColumnWeights column_weights(const Tokens& tokens, const MetricScore& score, const NormalizationSpec& spec) {
+  return column_weights(DenseKernel(tokens, score), spec);
+}
+
+ColumnWeights column_weights(const AttentionKernel& kernel, const NormalizationSpec& spec) {
   ColumnWeights cw;
   if (spec.kind == "softmax") return cw;
-  const std::size_t n = tokens.size();
+  const std::size_t n = kernel.size();
   if (spec.kind == "alpha") {
-    const auto q = kernel_sums(tokens, score, nullptr);
+    const auto q = kernel_sums(kernel, nullptr);
     cw.w.resize(n);
     for (std::size_t j = 0; j < n; ++j) cw.w[j] = std::pow(q[j], -spec.alpha);
     return cw;
@@ -37,7 +41,7 @@ ColumnWeights column_weights(const Tokens& tokens, const MetricScore& score, con
   cw.w.assign(n, 1.0);
   cw.converged = false;
   for (int it = 1; it <= spec.sinkhorn_max_iter; ++it) {
-    const auto ks = kernel_sums(tokens, score, cw.w.data());
+    const auto ks = kernel_sums(kernel, cw.w.data());
     double err = 0.0;
     for (std::size_t i = 0; i < n; ++i) err = std::max(err, std::abs(cw.w[i] * ks[i] - 1.0));
     cw.iterations = it - 1;
@@ -55,7 +59,11 @@ ColumnWeights column_weights(const Tokens& tokens, const MetricScore& score, con
 }
 
 std::vector<double> conserved_weights(const Tokens& tokens, const MetricScore& score, const ColumnWeights& w) {
-  auto c = kernel_sums(tokens, score, w.data());
+  return conserved_weights(DenseKernel(tokens, score), w);
+}
+
+std::vector<double> conserved_weights(const AttentionKernel& kernel, const ColumnWeights& w) {
+  auto c = kernel_sums(kernel, w.data());
   if (!w.w.empty())
     for (std::size_t i = 0; i < c.size(); ++i) c[i] *= w.w[i];
   return c;

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "attention/kernel_dense.hpp"
+#include "attention/kernel.hpp"
 
 namespace attnpde {
 
@@ -35,10 +35,13 @@ struct ColumnWeights {
 /// gamma of the limit operator p^-gamma div(p^gamma G grad u) for a normalization.
 double normalization_gamma(const NormalizationSpec& spec);
 
-/// Column weights of the normalization on these tokens.
+/// Column weights of the normalization of a kernel.
+ColumnWeights column_weights(const AttentionKernel& kernel, const NormalizationSpec& spec);
+/// The same with the dense kernel of these tokens.
 ColumnWeights column_weights(const Tokens& tokens, const MetricScore& score, const NormalizationSpec& spec);
 
 /// c_i = w_i (K w)_i, the weights of the conserved sum (THEORY.md section 2 for softmax).
+std::vector<double> conserved_weights(const AttentionKernel& kernel, const ColumnWeights& w);
 std::vector<double> conserved_weights(const Tokens& tokens, const MetricScore& score, const ColumnWeights& w);
 
 }  // namespace attnpde

@@ -400,6 +400,8 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   c.depth = r.string(val("attention.depth"), sp("attention.depth"));
   c.transport = r.boolean(val("attention.transport"), sp("attention.transport"));
   c.precision = r.string(val("attention.precision"), sp("attention.precision"));
+  c.kernel = r.string(val("attention.kernel"), sp("attention.kernel"));
+  c.cutoff = r.real(val("attention.cutoff"), sp("attention.cutoff"));
   if (c.precision == "float32" && c.beta != 2.0)
     fail(val("attention.precision"), path, "attention.precision", "float32 attention needs beta = 2");
   c.ode_rtol = r.real(val("attention.ode_rtol"), sp("attention.ode_rtol"));
@@ -450,6 +452,17 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   if (c.score == "dot" && purpose != Purpose::probe)
     fail(val("attention.score"), path, "attention.score",
          "dot-product attention has no diffusion limit to compare with (THEORY.md section 5); use attnpde probe");
+  // The truncated kernel's search radius must stay below half the torus period.
+  if (c.kernel == "truncated" && domain.periodic()) {
+    double sigma_max = c.sigma;
+    for (double sg : c.study_sigma) sigma_max = std::max(sigma_max, sg);
+    const double lambda_min = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(c.metric).eigenvalues().minCoeff();
+    const double radius = c.cutoff * sigma_max / std::sqrt(lambda_min);
+    if (!(radius < 0.5 * torus_period))
+      fail(val("attention.cutoff"), path, "attention.cutoff",
+           "the truncated kernel's search radius cutoff * sigma / sqrt(lambda_min(M)) = " + num(radius) +
+               " reaches half the torus period; lower the cutoff or use kernel = \"dense\"");
+  }
   // Node counts per direction: one entry per dimension, or `fallback` in every direction.
   auto nodes_per_direction = [&](const std::string& name, int fallback) {
     const TValue* g = present(sp(name));

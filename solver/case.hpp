@@ -62,6 +62,8 @@ struct Case {
   std::string depth;  ///< "layers" | "continuous"
   bool transport = false;
   std::string precision;  ///< "float64" | "float32"
+  std::string kernel;     ///< "auto" | "dense" | "truncated"
+  double cutoff = 5.0;    ///< truncated kernel: neighbours within d_M <= cutoff sigma
   double ode_rtol = 1e-8, ode_atol = 1e-10;
   // [initial]
   std::string u0;

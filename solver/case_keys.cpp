@@ -100,6 +100,15 @@ std::vector<KeySpec> make_keys() {
                   "Kernel arithmetic: `float64`, or `float32` displacements, logits and exp with float64 sums "
                   "(beta = 2 only; A u within 1e-5 relative)."),
              {"float64", "float32"}),
+      choice(spec("attention", "kernel", T::string, "\"auto\"",
+                  "`dense` (all pairs, exact), `truncated` (neighbours within d_M <= cutoff sigma from a k-d tree, "
+                  "assembled once; float64), or `auto`: truncated when N >= 20000 and the expected neighbours are at "
+                  "most N/10, else dense."),
+             {"auto", "dense", "truncated"}),
+      ranged(spec("attention", "cutoff", T::real, "5",
+                  "Truncated kernel: keep pairs with d_M <= cutoff sigma; each dropped weight is below "
+                  "exp(-cutoff^beta), the bound on the neglected row weight is in the manifest."),
+             0, inf, true),
       spec("attention", "transport", T::boolean, "false",
            "Token transport: the values are the positions and the tokens move every layer (blurring mean shift); "
            "`run` only, no PDE."),

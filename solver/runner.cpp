@@ -11,6 +11,7 @@
 
 #include "attention/constants.hpp"
 #include "attention/continuous.hpp"
+#include "attention/kernel_truncated.hpp"
 #include "attention/layers.hpp"
 #include "attention/metric.hpp"
 #include "discretization/operator.hpp"
@@ -192,10 +193,28 @@ std::vector<double> Problem::generator_reference(const Tokens& t) const {
   return lu;
 }
 
-SplitErrors Problem::generator_error(const Tokens& t, double sigma, const ColumnWeights& w,
+std::string Problem::choose_kernel(long n, double sigma) const {
+  if (c_.kernel != "auto") return c_.kernel;
+  const MetricScore s = score(sigma);
+  const double p_max = p_.max_raw() / p_.integral();
+  const double lambda_min = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(c_.metric).eigenvalues().minCoeff();
+  const bool fits = !domain().periodic() || c_.cutoff * sigma / std::sqrt(lambda_min) < 0.5 * torus_period;
+  const long min_tokens = 20000;
+  return n >= min_tokens && fits && expected_neighbours(n, p_max, s, c_.cutoff) <= 0.1 * static_cast<double>(n)
+             ? "truncated"
+             : "dense";
+}
+
+std::unique_ptr<AttentionKernel> Problem::make_kernel(const Tokens& t, double sigma) const {
+  if (choose_kernel(static_cast<long>(t.size()), sigma) == "truncated")
+    return std::make_unique<TruncatedKernel>(t, score(sigma), c_.cutoff);
+  return std::make_unique<DenseKernel>(t, score(sigma));
+}
+
+SplitErrors Problem::generator_error(const AttentionKernel& k, const Tokens& t, double sigma, const ColumnWeights& w,
                                      const std::vector<double>& u0, const std::vector<double>& reference) const {
   std::vector<double> au(t.size());
-  apply_attention(t, score(sigma), u0.data(), au.data(), nullptr, w.data());
+  k.apply(u0.data(), au.data(), nullptr, w.data());
   const double scale = 1.0 / (cst_ * sigma * sigma);
   for (std::size_t j = 0; j < t.size(); ++j) au[j] = (au[j] - u0[j]) * scale;
   return split_errors(au, reference, t, sigma);
@@ -313,12 +332,13 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   const std::vector<double> lu = prob.generator_reference(tokens);
   timings.set("generator_reference", since(t0));
   t0 = Clock::now();
-  const ColumnWeights weights = prob.weights(tokens, c.sigma);
+  const auto kernel = prob.make_kernel(tokens, c.sigma);
+  const ColumnWeights weights = prob.weights(*kernel);
   if (!weights.converged && root)
     std::fprintf(stderr, "attnpde: warning: Sinkhorn stopped after %d iterations at marginal error %.3e > %.3e\n",
                  weights.iterations, weights.marginal_error, c.sinkhorn_tol);
-  const std::vector<double> conserved = conserved_weights(tokens, prob.score(c.sigma), weights);
-  const SplitErrors gen = prob.generator_error(tokens, c.sigma, weights, u0, lu);
+  const std::vector<double> conserved = conserved_weights(*kernel, weights);
+  const SplitErrors gen = prob.generator_error(*kernel, tokens, c.sigma, weights, u0, lu);
   double attention_seconds = since(t0);
 
   Grid grid(PETSC_COMM_WORLD, c.grid, prob.domain());
@@ -377,8 +397,8 @@ PointResult run_case(const Case& c, const RunSettings& s) {
     // The same frames at t_k = k tau c sigma^2, reached by the error-controlled ODE.
     double t_prev = 0.0;
     for (int k = std::min(c.every, c.layers); k > 0; k = k == c.layers ? 0 : std::min(k + c.every, c.layers)) {
-      integrate_continuous(tokens, prob.score(c.sigma), weights.data(), prob.constant(), t_prev, k * dt_layer,
-                           c.ode_rtol, c.ode_atol, u, ode);
+      integrate_continuous(*kernel, c.sigma, weights.data(), prob.constant(), t_prev, k * dt_layer, c.ode_rtol,
+                           c.ode_atol, u, ode);
       t_prev = k * dt_layer;
       const auto tf = Clock::now();
       frame(k, u);
@@ -387,7 +407,7 @@ PointResult run_case(const Case& c, const RunSettings& s) {
     }
   } else {
     run_layers(
-        tokens, prob.score(c.sigma), c.tau, c.layers, u,
+        *kernel, c.tau, c.layers, u,
         [&](int k, const std::vector<double>& uk) {
           if (k % c.every == 0 || k == c.layers) {
             const auto tf = Clock::now();
@@ -476,6 +496,15 @@ PointResult run_case(const Case& c, const RunSettings& s) {
                                   .set("gen_err_max", r.generator_boundary.max)
                                   .set("err_l2", r.dynamics_boundary.l2)
                                   .set("err_max", r.dynamics_boundary.max));
+    Json kern = Json::object().set("kind", kernel->name());
+    if (const auto* tk = dynamic_cast<const TruncatedKernel*>(kernel.get()))
+      kern.set("cutoff", tk->cutoff())
+          .set("nonzeros", tk->nonzeros())
+          .set("mean_neighbours", tk->mean_neighbours())
+          .set("neglected_weight_bound", tk->neglected_bound(weights.data()))
+          .set("neglected_weight_typical", tk->tail_fraction())
+          .set("build_seconds", tk->build_seconds());
+    m.set("kernel", kern);
     Json norm = Json::object().set("kind", c.normalization);
     if (c.normalization == "sinkhorn")
       norm.set("iterations", weights.iterations)

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "attention/density.hpp"
+#include "attention/kernel.hpp"
 #include "attention/kernel_dense.hpp"
 #include "attention/normalization.hpp"
 #include "discretization/grid.hpp"
@@ -86,11 +87,19 @@ class Problem {
   std::vector<double> initial_values(const Tokens& t) const;
   /// L_gamma u0 at the tokens (continuum reference of T1).
   std::vector<double> generator_reference(const Tokens& t) const;
-  /// Column weights of the case's normalization on these tokens (computed once).
+  /// The attention kernel of these tokens: attention.kernel, or for "auto" the rule of
+  /// choose_kernel(). The tokens must outlive it.
+  std::unique_ptr<AttentionKernel> make_kernel(const Tokens& t, double sigma) const;
+  /// "dense" or "truncated" for N tokens at this sigma (attention.kernel = "auto": truncated
+  /// when N >= 20000, the expected neighbours within cutoff sigma are at most N / 10, and on
+  /// the torus the search radius stays below half the period).
+  std::string choose_kernel(long n, double sigma) const;
+  /// Column weights of the case's normalization (computed once).
   ColumnWeights weights(const Tokens& t, double sigma) const { return column_weights(t, score(sigma), norm_); }
+  ColumnWeights weights(const AttentionKernel& k) const { return column_weights(k, norm_); }
   /// T1: (A u0 - u0)/(c sigma^2) against the reference, A normalized by `w`.
-  SplitErrors generator_error(const Tokens& t, double sigma, const ColumnWeights& w, const std::vector<double>& u0,
-                              const std::vector<double>& reference) const;
+  SplitErrors generator_error(const AttentionKernel& k, const Tokens& t, double sigma, const ColumnWeights& w,
+                              const std::vector<double>& u0, const std::vector<double>& reference) const;
   /// Grid, operator and solver of the limit PDE with u(0) = u0.
   std::unique_ptr<PdeSolver> make_pde(const Grid& grid) const;
   GridInterpolator interpolator(const Grid& grid, const PdeSolver& pde) const;

@@ -156,18 +156,20 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       r.t = r.layers * c.tau * prob.constant() * pt.sigma * pt.sigma;
       r.seed = seed;
       r.on_path = pt.on_path;
-      const ColumnWeights weights = prob.weights(tokens, pt.sigma);
+      const auto kernel = prob.make_kernel(tokens, pt.sigma);
+      const ColumnWeights weights = prob.weights(*kernel);
       if (!weights.converged) ++sinkhorn_unconverged;
-      const SplitErrors gen = prob.generator_error(tokens, pt.sigma, weights, u0, prob.generator_reference(tokens));
+      const SplitErrors gen =
+          prob.generator_error(*kernel, tokens, pt.sigma, weights, u0, prob.generator_reference(tokens));
       r.generator = gen.interior;
       r.generator_boundary = gen.boundary;
       std::vector<double> u = u0;
       if (c.depth == "continuous") {
         OdeStats ode;
-        integrate_continuous(tokens, prob.score(pt.sigma), weights.data(), prob.constant(), 0.0, r.t, c.ode_rtol,
-                             c.ode_atol, u, ode);
+        integrate_continuous(*kernel, pt.sigma, weights.data(), prob.constant(), 0.0, r.t, c.ode_rtol, c.ode_atol, u,
+                             ode);
       } else {
-        run_layers(tokens, prob.score(pt.sigma), c.tau, r.layers, u, {}, weights.data());
+        run_layers(*kernel, c.tau, r.layers, u, {}, weights.data());
       }
       const SplitErrors dyn = prob.split_errors(u, prob.at_tokens(reference_at(pt.sigma), tokens), tokens, pt.sigma);
       r.dynamics = dyn.interior;

@@ -540,3 +540,36 @@ TEST(CliProbe, DotProductMatchesTheExponentialTilt) {
 }
 
 }  // namespace
+
+namespace {
+
+// The truncated kernel through the command line: the default case gives the dense errors
+// to far below their size, and the manifest reports the kernel and its neglected weight.
+TEST(CliRun, TruncatedKernelMatchesDense) {
+  const std::string base =
+      "run cases/torus2d_metric.toml --quiet --set tokens.n=3000 --set attention.layers=8 "
+      "--set output.vtk=false ";
+  const fs::path a = scratch("kernel_dense"), b = scratch("kernel_truncated");
+  ASSERT_EQ(run(base + "--set attention.kernel=dense --out '" + a.string() + "'").rc, 0);
+  const Result r = run(base + "--set attention.kernel=truncated --out '" + b.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto row = [](const fs::path& csv) {
+    std::vector<double> v;
+    std::istringstream in(lines(slurp(csv)).at(1));
+    for (std::string x; std::getline(in, x, ',');) v.push_back(std::stod(x));
+    return v;
+  };
+  const auto da = row(a / "summary.csv"), db = row(b / "summary.csv");
+  for (int col : {6, 7, 8, 9}) EXPECT_NEAR(da[col], db[col], 1e-6 * da[col]) << "column " << col;
+  const std::string m = slurp(b / "manifest.json");
+  EXPECT_NE(m.find("\"kind\": \"truncated\""), std::string::npos);
+  EXPECT_NE(m.find("\"neglected_weight_bound\""), std::string::npos);
+  EXPECT_NE(slurp(a / "manifest.json").find("\"kind\": \"dense\""), std::string::npos);
+  // A cutoff whose search radius reaches half the period is bad input.
+  const Result bad = run(base + "--set attention.kernel=truncated --set attention.cutoff=20 --out '" +
+                         scratch("kernel_bad").string() + "'");
+  EXPECT_EQ(bad.rc, 2);
+  EXPECT_NE(bad.err.find("attention.cutoff"), std::string::npos) << bad.err;
+}
+
+}  // namespace

@@ -1,0 +1,162 @@
+#include "attention/kernel_truncated.hpp"
+
+#include <algorithm>
+#include <boost/math/special_functions/gamma.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <nanoflann.hpp>
+#include <stdexcept>
+#include <utility>
+
+#include "attention/constants.hpp"
+#include "attention/fast_exp.hpp"
+
+namespace attnpde {
+
+namespace {
+
+// Token coordinates and, on the torus, the periodic images of the tokens within the
+// search radius of a face; orig maps every point to its token.
+struct Cloud {
+  int dim = 0;
+  std::vector<double> pts;  // 3 per point
+  std::vector<int> orig;
+  std::size_t kdtree_get_point_count() const { return orig.size(); }
+  double kdtree_get_pt(std::size_t idx, std::size_t d) const { return pts[3 * idx + d]; }
+  template <class Box>
+  bool kdtree_get_bbox(Box&) const {
+    return false;
+  }
+};
+
+using Tree = nanoflann::KDTreeSingleIndexAdaptor<nanoflann::L2_Simple_Adaptor<double, Cloud>, Cloud, -1, std::uint32_t>;
+
+Cloud make_cloud(const Tokens& t, double radius) {
+  Cloud c;
+  c.dim = t.dim;
+  const std::size_t n = t.size();
+  const int shifts = t.domain.periodic() ? static_cast<int>(std::pow(3, t.dim)) : 1;
+  for (int s = 0; s < shifts; ++s) {
+    // Shift s in {-1, 0, 1}^dim (base 3 digits; s = 0 is the token itself when periodic
+    // and shifts = 1 otherwise).
+    int shift[3] = {0, 0, 0};
+    if (t.domain.periodic())
+      for (int d = 0, r = s; d < t.dim; ++d, r /= 3) shift[d] = r % 3 - 1;
+    for (std::size_t j = 0; j < n; ++j) {
+      bool keep = true;
+      for (int d = 0; d < t.dim; ++d) {
+        const double x = t.coord[d][j];
+        if (shift[d] > 0) keep = keep && x < radius;  // image beyond 2 pi
+        if (shift[d] < 0) keep = keep && x > torus_period - radius;
+      }
+      if (!keep) continue;
+      for (int d = 0; d < 3; ++d) c.pts.push_back(d < t.dim ? t.coord[d][j] + shift[d] * torus_period : 0.0);
+      c.orig.push_back(static_cast<int>(j));
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+double expected_neighbours(long n, double p_max, const MetricScore& score, double cutoff) {
+  const int dim = static_cast<int>(score.metric.rows());
+  const double omega = dim == 1 ? 2.0 : (dim == 2 ? M_PI : 4.0 * M_PI / 3.0);  // unit-ball volume
+  return static_cast<double>(n) * p_max * omega * std::pow(cutoff * score.sigma, dim) /
+         std::sqrt(score.metric.determinant());
+}
+
+TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score, double cutoff)
+    : cutoff_(cutoff), tail_(std::exp(-std::pow(cutoff, score.beta))) {
+  const auto start = std::chrono::steady_clock::now();
+  const int dim = tokens.dim;
+  const std::size_t n = tokens.size();
+  if (score.metric.rows() != dim) throw std::invalid_argument("metric size does not match the token dimension");
+  if (!(cutoff > 0)) throw std::invalid_argument("the cutoff must be positive");
+  if (n >= static_cast<std::size_t>(INT32_MAX)) throw std::invalid_argument("the truncated kernel supports N < 2^31");
+  tail_fraction_ = boost::math::gamma_q(dim / score.beta, std::pow(cutoff, score.beta));
+  const double r = cutoff * score.sigma;
+  const double lambda_min = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(score.metric).eigenvalues().minCoeff();
+  const double radius = r / std::sqrt(lambda_min);  // Euclidean radius holding the d_M ball
+  if (tokens.domain.periodic() && !(radius < 0.5 * torus_period))
+    throw std::invalid_argument("the cutoff radius reaches half the torus period; use the dense kernel");
+  const Cloud cloud = make_cloud(tokens, radius);
+  const Tree tree(dim, cloud, nanoflann::KDTreeSingleIndexAdaptorParams(16));
+
+  const double inv_sigma = 1.0 / score.sigma, half_beta = 0.5 * score.beta;
+  std::vector<std::vector<std::pair<int, double>>> rows(n);
+  const std::ptrdiff_t count = static_cast<std::ptrdiff_t>(n);
+#pragma omp parallel
+  {
+    std::vector<std::pair<std::uint32_t, double>> found;
+    nanoflann::SearchParams params;
+    params.sorted = false;
+#pragma omp for schedule(dynamic, 256)
+    for (std::ptrdiff_t i = 0; i < count; ++i) {
+      const double q[3] = {tokens.coord[0][i], dim > 1 ? tokens.coord[1][i] : 0.0, dim > 2 ? tokens.coord[2][i] : 0.0};
+      tree.radiusSearch(q, radius * radius, found, params);
+      auto& row = rows[static_cast<std::size_t>(i)];
+      row.reserve(found.size());
+      for (const auto& [idx, dist2] : found) {
+        const int j = cloud.orig[idx];
+        double dx[3] = {0, 0, 0}, q2 = 0;
+        for (int d = 0; d < dim; ++d) dx[d] = tokens.domain.displacement(tokens.coord[d][j], q[d]);
+        for (int a = 0; a < dim; ++a)
+          for (int b = 0; b < dim; ++b) q2 += score.metric(a, b) * dx[a] * dx[b];
+        const double dist = std::sqrt(q2);
+        if (dist > r) continue;
+        // Same logit as the dense kernel: -(d_M / sigma)^beta.
+        const double logit = score.beta == 2.0 ? -q2 * inv_sigma * inv_sigma
+                                               : -std::pow(q2, half_beta) / std::pow(score.sigma, score.beta);
+        row.emplace_back(j, fast_exp(logit < -700.0 ? -700.0 : logit));
+      }
+      std::sort(row.begin(), row.end());  // a fixed summation order
+    }
+  }
+  row_.assign(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) row_[i + 1] = row_[i] + static_cast<long>(rows[i].size());
+  col_.resize(static_cast<std::size_t>(row_[n]));
+  val_.resize(static_cast<std::size_t>(row_[n]));
+#pragma omp parallel for schedule(static)
+  for (std::ptrdiff_t i = 0; i < count; ++i) {
+    long k = row_[static_cast<std::size_t>(i)];
+    for (const auto& [j, v] : rows[static_cast<std::size_t>(i)]) {
+      col_[static_cast<std::size_t>(k)] = j;
+      val_[static_cast<std::size_t>(k++)] = v;
+    }
+  }
+  build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void TruncatedKernel::apply(const double* u, double* out, double* degree, const double* w) const {
+  const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(size());
+#pragma omp parallel for schedule(static)
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    double s = 0.0, su = 0.0;
+    for (long k = row_[static_cast<std::size_t>(i)]; k < row_[static_cast<std::size_t>(i) + 1]; ++k) {
+      const int j = col_[static_cast<std::size_t>(k)];
+      const double e = w ? val_[static_cast<std::size_t>(k)] * w[j] : val_[static_cast<std::size_t>(k)];
+      s += e;
+      su += e * u[j];
+    }
+    out[i] = su / s;
+    if (degree) degree[i] = s;
+  }
+}
+
+double TruncatedKernel::neglected_bound(const double* w) const {
+  const std::size_t n = size();
+  double w_max = 1.0;
+  if (w) w_max = *std::max_element(w, w + n);
+  std::vector<double> ones(n, 1.0), out(n), s(n);
+  apply(ones.data(), out.data(), s.data(), w);
+  double bound = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double dropped = static_cast<double>(n) - static_cast<double>(row_[i + 1] - row_[i]);
+    bound = std::max(bound, dropped * tail_ * w_max / s[i]);
+  }
+  return bound;
+}
+
+}  // namespace attnpde

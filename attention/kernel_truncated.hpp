@@ -1,0 +1,56 @@
+#pragma once
+// Truncated attention kernel for large N (THEORY.md section 1 with a cutoff): only the
+// pairs with d_M(x_i, x_j) <= r = cutoff * sigma are kept. The neighbour lists come from a
+// k-d tree (nanoflann) built once over the tokens and, on the torus, their periodic images
+// near the faces; candidates within the Euclidean radius r / sqrt(lambda_min(M)) are
+// filtered by the exact metric distance (minimum image). K_ij = exp(-(d_M / sigma)^beta)
+// is stored once in compressed rows and reused by every application (O(N k) per layer,
+// k neighbours per token; OpenMP over rows, each row summed in a fixed order).
+//
+// Neglected weight: every dropped pair has d_M > r, so K_ij < exp(-cutoff^beta). Row i
+// drops at most N - n_i of them, so its relative neglected weight is at most
+//   delta_i = (N - n_i) exp(-cutoff^beta) max_j w_j / sum_{j kept} K_ij w_j,
+// and |(A_trunc u)_i - (A u)_i| <= 2 delta_i max |u| (neglected_bound() = max_i delta_i).
+// The bound assumes every dropped token sits on the cutoff sphere, so it is pessimistic
+// for small cutoffs; tail_fraction() is the typical share instead: the mass of
+// exp(-|y|^beta) beyond |y| = cutoff in dim dimensions, Q(dim/beta, cutoff^beta) (exact for
+// a locally uniform density as N grows).
+
+#include <vector>
+
+#include "attention/kernel.hpp"
+
+namespace attnpde {
+
+class TruncatedKernel : public AttentionKernel {
+ public:
+  /// float64 only (score.precision is ignored). Throws std::invalid_argument when the
+  /// search radius reaches half the torus period (use the dense kernel then).
+  TruncatedKernel(const Tokens& tokens, const MetricScore& score, double cutoff);
+
+  std::size_t size() const override { return row_.size() - 1; }
+  void apply(const double* u, double* out, double* degree, const double* w) const override;
+  std::string name() const override { return "truncated"; }
+
+  /// max_i delta_i for column weights w (null: w = 1), see above.
+  double neglected_bound(const double* w = nullptr) const;
+  double cutoff() const { return cutoff_; }
+  double tail_fraction() const { return tail_fraction_; }
+  long nonzeros() const { return static_cast<long>(col_.size()); }
+  double mean_neighbours() const { return static_cast<double>(col_.size()) / static_cast<double>(size()); }
+  double build_seconds() const { return build_seconds_; }
+
+ private:
+  double cutoff_, tail_;  ///< tail_ = exp(-cutoff^beta)
+  double tail_fraction_ = 0;
+  std::vector<long> row_;
+  std::vector<int> col_;
+  std::vector<double> val_;
+  double build_seconds_ = 0;
+};
+
+/// Expected neighbours per token within d_M <= cutoff sigma for density maximum p_max
+/// (normalized): N p_max omega_n (cutoff sigma)^n / sqrt(det M).
+double expected_neighbours(long n, double p_max, const MetricScore& score, double cutoff);
+
+}  // namespace attnpde
