@@ -33,6 +33,11 @@ Shape shape_of(double beta) {
   return beta == 2.0 ? Shape::gaussian : (beta == 1.0 ? Shape::laplace : Shape::general);
 }
 
+// Query rows lo .. hi - 1 of one application (every key is summed for each of them).
+struct Rows {
+  std::ptrdiff_t lo, hi;
+};
+
 template <class Real>
 struct Prepared {
   Real m[3][3] = {};  // M / eps (beta = 2) or M (other beta)
@@ -85,10 +90,10 @@ inline Real logit(const Real (&dx)[D], const Prepared<Real>& p) {
 // Displacements, logits and exp in Real; the row sums always in double. Real = float
 // runs 16 lanes per AVX-512 register (the float32 mode, beta = 2 only).
 template <int D, Shape S, bool Weighted, bool Periodic, class Real>
-void apply_kernel(const Real* const (&x)[D], std::ptrdiff_t n, const Prepared<Real>& p, const double* u, double* out,
-                  double* degree, const double* w) {
+void apply_kernel(const Real* const (&x)[D], std::ptrdiff_t n, Rows rows, const Prepared<Real>& p, const double* u,
+                  double* out, double* degree, const double* w) {
 #pragma omp parallel for schedule(dynamic, 32)
-  for (std::ptrdiff_t i = 0; i < n; ++i) {
+  for (std::ptrdiff_t i = rows.lo; i < rows.hi; ++i) {
     Real xi[D];
     for (int d = 0; d < D; ++d) xi[d] = x[d][i];
     double s = 0.0, su = 0.0;
@@ -107,26 +112,26 @@ void apply_kernel(const Real* const (&x)[D], std::ptrdiff_t n, const Prepared<Re
 }
 
 template <int D, Shape S, bool Periodic, class Real>
-void dispatch_weights(const Real* const (&x)[D], std::ptrdiff_t n, const Prepared<Real>& p, const double* u,
+void dispatch_weights(const Real* const (&x)[D], std::ptrdiff_t n, Rows rows, const Prepared<Real>& p, const double* u,
                       double* out, double* degree, const double* w) {
   if (w)
-    apply_kernel<D, S, true, Periodic>(x, n, p, u, out, degree, w);
+    apply_kernel<D, S, true, Periodic>(x, n, rows, p, u, out, degree, w);
   else
-    apply_kernel<D, S, false, Periodic>(x, n, p, u, out, degree, nullptr);
+    apply_kernel<D, S, false, Periodic>(x, n, rows, p, u, out, degree, nullptr);
 }
 
 template <int D, Shape S, class Real>
-void dispatch_domain(bool periodic, const Real* const (&x)[D], std::ptrdiff_t n, const Prepared<Real>& p,
+void dispatch_domain(bool periodic, const Real* const (&x)[D], std::ptrdiff_t n, Rows rows, const Prepared<Real>& p,
                      const double* u, double* out, double* degree, const double* w) {
   if (periodic)
-    dispatch_weights<D, S, true>(x, n, p, u, out, degree, w);
+    dispatch_weights<D, S, true>(x, n, rows, p, u, out, degree, w);
   else
-    dispatch_weights<D, S, false>(x, n, p, u, out, degree, w);
+    dispatch_weights<D, S, false>(x, n, rows, p, u, out, degree, w);
 }
 
 template <int D>
 void dispatch_beta(const Tokens& t, const MetricScore& score, const double* u, double* out, double* degree,
-                   const double* w) {
+                   const double* w, Rows rows) {
   const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(t.size());
   const bool periodic = t.domain.periodic();
   if (score.precision == Precision::float32) {
@@ -137,18 +142,19 @@ void dispatch_beta(const Tokens& t, const MetricScore& score, const double* u, d
       xs[d].assign(t.coord[d].begin(), t.coord[d].end());
       x[d] = xs[d].data();
     }
-    return dispatch_domain<D, Shape::gaussian, float>(periodic, x, n, prepare<float>(score, D), u, out, degree, w);
+    return dispatch_domain<D, Shape::gaussian, float>(periodic, x, n, rows, prepare<float>(score, D), u, out, degree,
+                                                      w);
   }
   const double* x[D];
   for (int d = 0; d < D; ++d) x[d] = t.coord[d].data();
   const Prepared<double> p = prepare(score, D);
   switch (shape_of(score.beta)) {
     case Shape::gaussian:
-      return dispatch_domain<D, Shape::gaussian, double>(periodic, x, n, p, u, out, degree, w);
+      return dispatch_domain<D, Shape::gaussian, double>(periodic, x, n, rows, p, u, out, degree, w);
     case Shape::laplace:
-      return dispatch_domain<D, Shape::laplace, double>(periodic, x, n, p, u, out, degree, w);
+      return dispatch_domain<D, Shape::laplace, double>(periodic, x, n, rows, p, u, out, degree, w);
     case Shape::general:
-      return dispatch_domain<D, Shape::general, double>(periodic, x, n, p, u, out, degree, w);
+      return dispatch_domain<D, Shape::general, double>(periodic, x, n, rows, p, u, out, degree, w);
   }
 }
 
@@ -156,13 +162,20 @@ void dispatch_beta(const Tokens& t, const MetricScore& score, const double* u, d
 
 void apply_attention(const Tokens& tokens, const MetricScore& score, const double* u, double* out, double* degree,
                      const double* weights) {
+  apply_attention_rows(tokens, score, u, out, degree, weights, 0, tokens.size());
+}
+
+void apply_attention_rows(const Tokens& tokens, const MetricScore& score, const double* u, double* out, double* degree,
+                          const double* weights, std::size_t lo, std::size_t hi) {
+  if (lo > hi || hi > tokens.size()) throw std::invalid_argument("row range outside the tokens");
+  const Rows rows{static_cast<std::ptrdiff_t>(lo), static_cast<std::ptrdiff_t>(hi)};
   switch (tokens.dim) {
     case 1:
-      return dispatch_beta<1>(tokens, score, u, out, degree, weights);
+      return dispatch_beta<1>(tokens, score, u, out, degree, weights, rows);
     case 2:
-      return dispatch_beta<2>(tokens, score, u, out, degree, weights);
+      return dispatch_beta<2>(tokens, score, u, out, degree, weights, rows);
     case 3:
-      return dispatch_beta<3>(tokens, score, u, out, degree, weights);
+      return dispatch_beta<3>(tokens, score, u, out, degree, weights, rows);
     default:
       throw std::invalid_argument("token dimension must be 1, 2 or 3");
   }

@@ -40,6 +40,11 @@ struct MetricScore {
 void apply_attention(const Tokens& tokens, const MetricScore& score, const double* u, double* out,
                      double* degree = nullptr, const double* weights = nullptr);
 
+/// The same for the rows lo .. hi - 1 only (out[i], degree[i] for those i; u has all N
+/// entries): one rank's share of a distributed application.
+void apply_attention_rows(const Tokens& tokens, const MetricScore& score, const double* u, double* out, double* degree,
+                          const double* weights, std::size_t lo, std::size_t hi);
+
 /// Row i of A (N entries), computed with the same arithmetic as apply_attention. For
 /// tests and small N.
 std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score, std::size_t i,

@@ -129,10 +129,12 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
   build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-void TruncatedKernel::apply(const double* u, double* out, double* degree, const double* w) const {
-  const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(size());
+void TruncatedKernel::apply_rows(const double* u, double* out, double* degree, const double* w, std::size_t lo,
+                                 std::size_t hi) const {
+  if (lo > hi || hi > size()) throw std::invalid_argument("row range outside the tokens");
+  const std::ptrdiff_t first = static_cast<std::ptrdiff_t>(lo), last = static_cast<std::ptrdiff_t>(hi);
 #pragma omp parallel for schedule(static)
-  for (std::ptrdiff_t i = 0; i < n; ++i) {
+  for (std::ptrdiff_t i = first; i < last; ++i) {
     double s = 0.0, su = 0.0;
     for (long k = row_[static_cast<std::size_t>(i)]; k < row_[static_cast<std::size_t>(i) + 1]; ++k) {
       const int j = col_[static_cast<std::size_t>(k)];

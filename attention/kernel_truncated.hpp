@@ -29,7 +29,8 @@ class TruncatedKernel : public AttentionKernel {
   TruncatedKernel(const Tokens& tokens, const MetricScore& score, double cutoff);
 
   std::size_t size() const override { return row_.size() - 1; }
-  void apply(const double* u, double* out, double* degree, const double* w) const override;
+  void apply_rows(const double* u, double* out, double* degree, const double* w, std::size_t lo,
+                  std::size_t hi) const override;
   std::string name() const override { return "truncated"; }
 
   /// max_i delta_i for column weights w (null: w = 1), see above.

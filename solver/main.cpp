@@ -14,6 +14,7 @@
 #include <petscsys.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <attnpde/version.hpp>
 #include <cstdio>
 #include <iostream>
@@ -82,7 +83,8 @@ int main(int argc, char** argv) {
   };
   auto add_run_opts = [&](CLI::App* sub) {
     sub->add_option("--out", out_dir, "Output directory (default: output.dir of the case)");
-    sub->add_option("--threads", threads, "OpenMP threads (default: all cores)")->check(CLI::Range(1, 4096));
+    sub->add_option("--threads", threads, "OpenMP threads per rank (default: all cores, shared among MPI ranks)")
+        ->check(CLI::Range(1, 4096));
     sub->add_flag("--quiet", quiet, "No progress output");
   };
   auto* run = app.add_subcommand("run", "Run one case: attention layers beside the PDE, all outputs");
@@ -147,6 +149,11 @@ int main(int argc, char** argv) {
     const int petsc_argc = static_cast<int>(petsc.size());
     petsc.push_back(nullptr);  // MPI and PETSc expect argv[argc] == NULL
     PetscSession petsc_session(petsc_argc, petsc.data());
+    // Without --threads, the ranks share the cores: cores / ranks threads each.
+    int ranks = 1;
+    MPI_Comm_size(PETSC_COMM_WORLD, &ranks);
+    if (threads <= 0 && ranks > 1) omp_set_num_threads(std::max(1, omp_get_num_procs() / ranks));
+    settings.threads = omp_get_max_threads();
     if (run->parsed() && c.transport) {
       const auto r = attnpde::run_transport(c, settings);
       if (attnpde::is_root_rank()) {

@@ -206,9 +206,16 @@ std::string Problem::choose_kernel(long n, double sigma) const {
 }
 
 std::unique_ptr<AttentionKernel> Problem::make_kernel(const Tokens& t, double sigma) const {
+  std::unique_ptr<AttentionKernel> k;
   if (choose_kernel(static_cast<long>(t.size()), sigma) == "truncated")
-    return std::make_unique<TruncatedKernel>(t, score(sigma), c_.cutoff);
-  return std::make_unique<DenseKernel>(t, score(sigma));
+    k = std::make_unique<TruncatedKernel>(t, score(sigma), c_.cutoff);
+  else
+    k = std::make_unique<DenseKernel>(t, score(sigma));
+  int ranks = 1;
+  MPI_Comm_size(PETSC_COMM_WORLD, &ranks);
+  // Several ranks share the rows of every application (identical results on any count).
+  if (ranks > 1) k = std::make_unique<RowSplitKernel>(std::move(k), PETSC_COMM_WORLD);
+  return k;
 }
 
 SplitErrors Problem::generator_error(const AttentionKernel& k, const Tokens& t, double sigma, const ColumnWeights& w,
@@ -497,7 +504,12 @@ PointResult run_case(const Case& c, const RunSettings& s) {
                                   .set("err_l2", r.dynamics_boundary.l2)
                                   .set("err_max", r.dynamics_boundary.max));
     Json kern = Json::object().set("kind", kernel->name());
-    if (const auto* tk = dynamic_cast<const TruncatedKernel*>(kernel.get()))
+    const AttentionKernel* base = kernel.get();
+    if (const auto* split = dynamic_cast<const RowSplitKernel*>(base)) {
+      kern.set("row_split_ranks", split->ranks());
+      base = &split->inner();
+    }
+    if (const auto* tk = dynamic_cast<const TruncatedKernel*>(base))
       kern.set("cutoff", tk->cutoff())
           .set("nonzeros", tk->nonzeros())
           .set("mean_neighbours", tk->mean_neighbours())

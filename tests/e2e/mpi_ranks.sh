@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# MPI-rank independence: `attnpde run` on 1 and 2 ranks (the PDE grid is split between
-# them) gives the same errors to 1e-9 relative (the KSP tolerance is 1e-10; the parallel
-# preconditioner differs, so agreement is to solver tolerance, not bit for bit) and the
-# same tokens.
+# MPI-rank independence: `attnpde run` on 1 and 2 ranks (the PDE grid and the attention
+# rows are split between them) gives the same errors to 1e-9 relative (the KSP tolerance is
+# 1e-10; the parallel preconditioner differs, so agreement is to solver tolerance, not bit
+# for bit) and the same tokens and attention values bit for bit, with the dense and with
+# the truncated kernel.
 set -euo pipefail
 attnpde=$1
 source_dir=$2
@@ -26,8 +27,14 @@ paste -d, <(tail -n 1 "$work/one/summary.csv") <(tail -n 1 "$work/two/summary.cs
       printf "%-3d %.17g %.17g rel %.3g\n", k, a, b, d / s
       if (d / s > 1e-9) bad = 1 }
     exit bad }'
+grep -q '"row_split_ranks": 2' "$work/two/manifest.json" || { echo "attention rows not split"; exit 1; }
 # Token positions and attention values do not depend on the ranks at all.
 cut -d, -f1-4 "$work/one/tokens.csv" > "$work/a"
 cut -d, -f1-4 "$work/two/tokens.csv" > "$work/b"
+cmp "$work/a" "$work/b"
+"$attnpde" "${args[@]}" --set attention.kernel=truncated --out "$work/one_t"
+mpirun -n 2 "$attnpde" "${args[@]}" --set attention.kernel=truncated --out "$work/two_t"
+cut -d, -f1-4 "$work/one_t/tokens.csv" > "$work/a"
+cut -d, -f1-4 "$work/two_t/tokens.csv" > "$work/b"
 cmp "$work/a" "$work/b"
 echo "1 vs 2 ranks: agree"

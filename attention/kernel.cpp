@@ -1,0 +1,33 @@
+#include "attention/kernel.hpp"
+
+#include <stdexcept>
+
+namespace attnpde {
+
+RowSplitKernel::RowSplitKernel(std::unique_ptr<AttentionKernel> inner, MPI_Comm comm)
+    : inner_(std::move(inner)), comm_(comm) {
+  int size = 1;
+  MPI_Comm_size(comm_, &size);
+  MPI_Comm_rank(comm_, &rank_);
+  const std::size_t n = inner_->size();
+  if (n >= static_cast<std::size_t>(INT32_MAX)) throw std::invalid_argument("row split supports N < 2^31");
+  counts_.resize(static_cast<std::size_t>(size));
+  offsets_.resize(static_cast<std::size_t>(size));
+  for (int r = 0; r < size; ++r) {
+    const std::size_t lo = n * static_cast<std::size_t>(r) / static_cast<std::size_t>(size);
+    const std::size_t hi = n * static_cast<std::size_t>(r + 1) / static_cast<std::size_t>(size);
+    offsets_[static_cast<std::size_t>(r)] = static_cast<int>(lo);
+    counts_[static_cast<std::size_t>(r)] = static_cast<int>(hi - lo);
+  }
+}
+
+void RowSplitKernel::apply(const double* u, double* out, double* degree, const double* w) const {
+  const std::size_t lo = static_cast<std::size_t>(offsets_[static_cast<std::size_t>(rank_)]);
+  const std::size_t hi = lo + static_cast<std::size_t>(counts_[static_cast<std::size_t>(rank_)]);
+  inner_->apply_rows(u, out, degree, w, lo, hi);
+  MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, out, counts_.data(), offsets_.data(), MPI_DOUBLE, comm_);
+  if (degree)
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, degree, counts_.data(), offsets_.data(), MPI_DOUBLE, comm_);
+}
+
+}  // namespace attnpde
