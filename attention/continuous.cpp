@@ -17,7 +17,7 @@ void integrate_continuous(const AttentionKernel& kernel, double sigma, const dou
   const double rate = 1.0 / (c * sigma * sigma);
   std::vector<double> au(u.size());
   auto rhs = [&](const State& x, State& dxdt, double) {
-    kernel.apply(x.data(), au.data(), nullptr, weights);
+    apply_components(kernel, x.data(), au.data(), x.size(), weights);
     for (std::size_t i = 0; i < x.size(); ++i) dxdt[i] = rate * (au[i] - x[i]);
     ++stats.rhs_evaluations;
   };

@@ -4,6 +4,13 @@
 
 namespace attnpde {
 
+void apply_components(const AttentionKernel& kernel, const double* u, double* out, std::size_t total,
+                      const double* weights) {
+  const std::size_t n = kernel.size();
+  if (n == 0 || total % n != 0) throw std::invalid_argument("values are not a whole number of components");
+  for (std::size_t k = 0; k < total; k += n) kernel.apply(u + k, out + k, nullptr, weights);
+}
+
 RowSplitKernel::RowSplitKernel(std::unique_ptr<AttentionKernel> inner, MPI_Comm comm)
     : inner_(std::move(inner)), comm_(comm) {
   int size = 1;

@@ -50,6 +50,11 @@ class DenseKernel : public AttentionKernel {
   MetricScore score_;
 };
 
+/// out = A u for every component of a vector field stored component by component (`total`
+/// = m N entries, component k at [k N, (k+1) N)).
+void apply_components(const AttentionKernel& kernel, const double* u, double* out, std::size_t total,
+                      const double* weights);
+
 /// Rows split in contiguous blocks over the ranks of `comm` (block r holds rows
 /// [r N / P, (r + 1) N / P)); apply() computes the own block and gathers all blocks on every
 /// rank (MPI_Allgatherv). Collective: every rank must call apply() together.

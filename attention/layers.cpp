@@ -11,7 +11,7 @@ void run_layers(const AttentionKernel& kernel, double tau, int layers, std::vect
                 const LayerCallback& after_layer, const double* weights) {
   std::vector<double> au(u.size());
   for (int k = 1; k <= layers; ++k) {
-    kernel.apply(u.data(), au.data(), nullptr, weights);
+    apply_components(kernel, u.data(), au.data(), u.size(), weights);
     for (std::size_t i = 0; i < u.size(); ++i) u[i] += tau * (au[i] - u[i]);
     if (after_layer) after_layer(k, u);
   }

@@ -13,7 +13,9 @@ namespace attnpde {
 using LayerCallback = std::function<void(int k, const std::vector<double>& u)>;
 
 /// Applies `layers` residual layers with step tau in place; `weights` are the column
-/// weights of the normalization (attention/normalization.hpp; null for softmax).
+/// weights of the normalization (attention/normalization.hpp; null for softmax). A vector
+/// field is stored component by component: u has m N entries, component k at [k N, (k+1) N),
+/// and every component goes through the same A.
 void run_layers(const AttentionKernel& kernel, double tau, int layers, std::vector<double>& u,
                 const LayerCallback& after_layer = {}, const double* weights = nullptr);
 /// The same with the dense kernel.

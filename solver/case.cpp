@@ -406,7 +406,15 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
     fail(val("attention.precision"), path, "attention.precision", "float32 attention needs beta = 2");
   c.ode_rtol = r.real(val("attention.ode_rtol"), sp("attention.ode_rtol"));
   c.ode_atol = r.real(val("attention.ode_atol"), sp("attention.ode_atol"));
-  c.u0 = r.expression(val("initial.u0"), sp("initial.u0"));
+  // A scalar field, or a vector field as an array of expressions (one per component).
+  if (val("initial.u0").is_array()) {
+    const auto& arr = val("initial.u0").as_array();
+    if (arr.empty() || arr.size() > 64)
+      fail(val("initial.u0"), path, "initial.u0", "expected an expression or an array of 1 to 64 expressions");
+    for (const auto& e : arr) c.u0.push_back(r.expression(e, sp("initial.u0")));
+  } else {
+    c.u0.push_back(r.expression(val("initial.u0"), sp("initial.u0")));
+  }
   c.dt = r.real(val("pde.dt"), sp("pde.dt"));
   c.rtol = r.real(val("pde.rtol"), sp("pde.rtol"));
   c.atol = r.real(val("pde.atol"), sp("pde.atol"));

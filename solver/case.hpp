@@ -66,7 +66,7 @@ struct Case {
   double cutoff = 5.0;    ///< truncated kernel: neighbours within d_M <= cutoff sigma
   double ode_rtol = 1e-8, ode_atol = 1e-10;
   // [initial]
-  std::string u0;
+  std::vector<std::string> u0;  ///< one expression per component (scalar u: one)
   // [pde]
   std::vector<int> grid;
   double dt = 0.0;

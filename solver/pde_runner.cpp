@@ -15,18 +15,26 @@ PdeRunResult run_pde(const Case& c, const RunSettings& s) {
   const bool root = is_root_rank();
   const Problem prob(c);
   Grid grid(PETSC_COMM_WORLD, c.grid, prob.domain());
-  auto pde = prob.make_pde(grid);
+  // One solver per component of u (the components evolve independently).
+  const int m_comp = prob.components();
+  std::vector<std::unique_ptr<PdeSolver>> pdes;
+  for (int q = 0; q < m_comp; ++q) pdes.push_back(prob.make_pde(grid, q));
   PdeRunResult r;
   r.t_end = c.pde_t_end > 0 ? c.pde_t_end : c.layers * c.tau * prob.constant() * c.sigma * c.sigma;
 
-  // Weighted mass sum_i w_i u_i h^n, w = p^gamma: conserved exactly by the scheme.
+  // Weighted mass sum_i w_i u_i h^n, w = p^gamma: conserved exactly by the scheme (summed
+  // over the components of a vector field).
   VecOwner weight = grid.create_vector();
   const double gamma = prob.gamma();
   grid.fill(weight, [&](const double* x) { return std::pow(prob.density()(x), gamma); });
   auto mass = [&] {
-    PetscScalar m = 0;
-    ATTNPDE_PETSC(VecDot(pde->solution(), weight, &m));
-    return m * grid.cell_volume();
+    double total = 0;
+    for (const auto& pde : pdes) {
+      PetscScalar m = 0;
+      ATTNPDE_PETSC(VecDot(pde->solution(), weight, &m));
+      total += m * grid.cell_volume();
+    }
+    return total;
   };
   r.mass_initial = mass();
 
@@ -36,17 +44,29 @@ PdeRunResult run_pde(const Case& c, const RunSettings& s) {
   Progress progress("pde frame", c.pde_frames, s.quiet || !root);
   for (int k = 0; k <= c.pde_frames; ++k) {
     const double t = r.t_end * k / c.pde_frames;
-    pde->advance_to(t);
-    const auto field = pde->gather();
+    std::vector<std::vector<double>> fields;
+    for (auto& pde : pdes) {
+      pde->advance_to(t);
+      fields.push_back(pde->gather());
+    }
     if (c.vtk) {
       char base[64];
       std::snprintf(base, sizeof base, "fields_%06d", k);
-      frames.push_back({t, "vtk/" + write_grid_fields(grid, s.out_dir + "/vtk", base, {{"u", &field}})});
+      std::vector<std::string> names;
+      std::vector<NamedArray> arrays;
+      for (int q = 0; q < m_comp; ++q) names.push_back(m_comp == 1 ? "u" : "u_" + std::to_string(q));
+      for (int q = 0; q < m_comp; ++q) arrays.push_back({names[static_cast<std::size_t>(q)], &fields[q]});
+      frames.push_back({t, "vtk/" + write_grid_fields(grid, s.out_dir + "/vtk", base, arrays)});
     }
     progress.update(k);
   }
   r.mass_final = mass();
-  r.stats = pde->stats();
+  r.stats = pdes.front()->stats();
+  for (std::size_t q = 1; q < pdes.size(); ++q) {
+    r.stats.steps += pdes[q]->stats().steps;
+    r.stats.ksp_iterations += pdes[q]->stats().ksp_iterations;
+    r.stats.seconds += pdes[q]->stats().seconds;
+  }
 
   if (root) {
     if (c.vtk) write_pvd(s.out_dir + "/fields.pvd", frames);

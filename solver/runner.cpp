@@ -137,22 +137,26 @@ SplitErrors Problem::split_errors(const std::vector<double>& approx, const std::
   }
   const double width = boundary_layer_width(sigma), length = domain().length();
   std::vector<double> ai, ei, ab, eb;
-  for (std::size_t j = 0; j < t.size(); ++j) {
+  // Entries are stored component by component: entry e belongs to token e mod N.
+  long near_tokens = 0;
+  for (std::size_t e = 0; e < exact.size(); ++e) {
+    const std::size_t j = e % t.size();
     bool near = false;
     for (int d = 0; d < t.dim; ++d) near = near || t.coord[d][j] < width || t.coord[d][j] > length - width;
-    (near ? ab : ai).push_back(approx[j]);
-    (near ? eb : ei).push_back(exact[j]);
+    if (near && e < t.size()) ++near_tokens;
+    (near ? ab : ai).push_back(approx[e]);
+    (near ? eb : ei).push_back(exact[e]);
   }
   e.interior = relative_errors(ai, ei);
   e.boundary = relative_errors(ab, eb);
-  e.boundary_tokens = static_cast<long>(ab.size());
+  e.boundary_tokens = near_tokens;
   return e;
 }
 
 Problem::Problem(const Case& c)
     : c_(c),
       p_(c.density_expr, c.dim, Domain::from_string(c.domain_kind)),
-      u0_(c.u0),
+      u0_(c.u0.begin(), c.u0.end()),
       p_expr_(c.density_expr),
       G_(metric_inverse(c.metric)) {
   cst_ = generator_constant(c.beta, c.dim);
@@ -176,20 +180,24 @@ Tokens Problem::sample(long n, std::uint64_t seed) const {
 }
 
 std::vector<double> Problem::initial_values(const Tokens& t) const {
-  std::vector<double> u(t.size());
-  for (std::size_t j = 0; j < t.size(); ++j) {
-    const auto x = t.point(j);
-    u[j] = u0_.at(x.data(), c_.dim);
-  }
+  const std::size_t n = t.size();
+  std::vector<double> u(n * u0_.size());
+  for (std::size_t k = 0; k < u0_.size(); ++k)
+    for (std::size_t j = 0; j < n; ++j) {
+      const auto x = t.point(j);
+      u[k * n + j] = u0_[k].at(x.data(), c_.dim);
+    }
   return u;
 }
 
 std::vector<double> Problem::generator_reference(const Tokens& t) const {
-  std::vector<double> lu(t.size());
-  for (std::size_t j = 0; j < t.size(); ++j) {
-    const auto x = t.point(j);
-    lu[j] = continuum_generator(u0_, p_expr_, G_, gamma_, x.data(), c_.dim);
-  }
+  const std::size_t n = t.size();
+  std::vector<double> lu(n * u0_.size());
+  for (std::size_t k = 0; k < u0_.size(); ++k)
+    for (std::size_t j = 0; j < n; ++j) {
+      const auto x = t.point(j);
+      lu[k * n + j] = continuum_generator(u0_[k], p_expr_, G_, gamma_, x.data(), c_.dim);
+    }
   return lu;
 }
 
@@ -220,14 +228,14 @@ std::unique_ptr<AttentionKernel> Problem::make_kernel(const Tokens& t, double si
 
 SplitErrors Problem::generator_error(const AttentionKernel& k, const Tokens& t, double sigma, const ColumnWeights& w,
                                      const std::vector<double>& u0, const std::vector<double>& reference) const {
-  std::vector<double> au(t.size());
-  k.apply(u0.data(), au.data(), nullptr, w.data());
+  std::vector<double> au(u0.size());
+  apply_components(k, u0.data(), au.data(), u0.size(), w.data());
   const double scale = 1.0 / (cst_ * sigma * sigma);
-  for (std::size_t j = 0; j < t.size(); ++j) au[j] = (au[j] - u0[j]) * scale;
+  for (std::size_t j = 0; j < u0.size(); ++j) au[j] = (au[j] - u0[j]) * scale;
   return split_errors(au, reference, t, sigma);
 }
 
-std::unique_ptr<PdeSolver> Problem::make_pde(const Grid& grid) const {
+std::unique_ptr<PdeSolver> Problem::make_pde(const Grid& grid, int component) const {
   const double gamma = gamma_;
   const Density& p = p_;
   // w = p^gamma; the normalization of p cancels in w^-1 div(w G grad u).
@@ -272,7 +280,7 @@ std::unique_ptr<PdeSolver> Problem::make_pde(const Grid& grid) const {
   opt.rtol = c_.rtol;
   opt.atol = c_.atol;
   const int dim = c_.dim;
-  const Expression& u0 = u0_;
+  const Expression& u0 = u0_.at(static_cast<std::size_t>(component));
   return std::make_unique<PdeSolver>(
       grid, std::move(op), [&u0, dim](const double* x) { return u0.at(x, dim); }, opt, g_max);
 }
@@ -349,7 +357,12 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   double attention_seconds = since(t0);
 
   Grid grid(PETSC_COMM_WORLD, c.grid, prob.domain());
-  auto pde = prob.make_pde(grid);
+  const int m = prob.components();
+  const std::size_t n = tokens.size();
+  std::vector<std::unique_ptr<PdeSolver>> pdes;
+  for (int k = 0; k < m; ++k) pdes.push_back(prob.make_pde(grid, k));
+  // Array names: "u" for a scalar field, "u_0", "u_1", ... for the components of a vector.
+  auto named = [m](const std::string& base, int k) { return m == 1 ? base : base + "_" + std::to_string(k); };
   const double dt_layer = c.tau * prob.constant() * c.sigma * c.sigma;
 
   const std::string vtk_dir = s.out_dir + "/vtk";
@@ -372,23 +385,46 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   auto frame = [&](int k, const std::vector<double>& u) {
     auto tp = Clock::now();
     const double t = k * dt_layer;
-    pde->advance_to(t);
-    const auto field = pde->gather();
-    u_pde = prob.at_tokens(GridInterpolator(c.dim, grid.nodes(), field, prob.domain()), tokens);
+    std::vector<std::vector<double>> fields;
+    for (int q = 0; q < m; ++q) {
+      pdes[static_cast<std::size_t>(q)]->advance_to(t);
+      fields.push_back(pdes[static_cast<std::size_t>(q)]->gather());
+      const auto at = prob.at_tokens(GridInterpolator(c.dim, grid.nodes(), fields.back(), prob.domain()), tokens);
+      std::copy(at.begin(), at.end(), u_pde.begin() + static_cast<std::ptrdiff_t>(q * n));
+    }
     pde_seconds += since(tp);
     if (!c.vtk) return;
     tp = Clock::now();
     char base[64];
     std::snprintf(base, sizeof base, "fields_%06d", k);
-    const std::string field_file = write_grid_fields(grid, vtk_dir, base, {{"u_pde", &field}});
+    std::vector<std::string> field_names;
+    std::vector<NamedArray> field_arrays;
+    for (int q = 0; q < m; ++q) field_names.push_back(named("u_pde", q));
+    for (int q = 0; q < m; ++q) field_arrays.push_back({field_names[static_cast<std::size_t>(q)], &fields[q]});
+    const std::string field_file = write_grid_fields(grid, vtk_dir, base, field_arrays);
     field_frames.push_back({t, "vtk/" + field_file});
     if (root) {
       char name[64];
-      std::vector<double> err(u.size());
-      for (std::size_t j = 0; j < u.size(); ++j) err[j] = u[j] - u_pde[j];
+      // Per component: attention values, PDE values at the tokens, their difference.
+      std::vector<std::vector<double>> cols;
+      std::vector<std::string> names;
+      for (int q = 0; q < m; ++q) {
+        const auto at = [&](const std::vector<double>& v) {
+          return std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(q * n),
+                                     v.begin() + static_cast<std::ptrdiff_t>((q + 1) * n));
+        };
+        cols.push_back(at(u));
+        cols.push_back(at(u_pde));
+        std::vector<double> err(n);
+        for (std::size_t j = 0; j < n; ++j) err[j] = cols[cols.size() - 2][j] - cols.back()[j];
+        cols.push_back(err);
+        for (const char* b : {"u_attn", "u_pde", "error"}) names.push_back(named(b, q));
+      }
+      std::vector<NamedArray> arrays;
+      for (std::size_t a = 0; a < cols.size(); ++a) arrays.push_back({names[a], &cols[a]});
+      arrays.push_back({"p", &p_tokens});
       std::snprintf(name, sizeof name, "tokens_%06d.vtu", k);
-      write_tokens_vtu(vtk_dir + "/" + name, tokens,
-                       {{"u_attn", &u}, {"u_pde", &u_pde}, {"error", &err}, {"p", &p_tokens}});
+      write_tokens_vtu(vtk_dir + "/" + name, tokens, arrays);
       token_frames.push_back({t, std::string("vtk/") + name});
     }
     output_seconds += since(tp);
@@ -444,10 +480,11 @@ PointResult run_case(const Case& c, const RunSettings& s) {
 
   // Exact identity (THEORY.md section 2): sum_i c_i u_i with c_i = w_i (K w)_i (the
   // degrees for softmax) is conserved by every layer.
+  // (Summed over the components of a vector field, each of which conserves its own.)
   double mass0 = 0, mass = 0;
-  for (std::size_t j = 0; j < u.size(); ++j) {
-    mass0 += conserved[j] * u0[j];
-    mass += conserved[j] * u[j];
+  for (std::size_t e = 0; e < u.size(); ++e) {
+    mass0 += conserved[e % n] * u0[e];
+    mass += conserved[e % n] * u[e];
   }
 
   if (root) {
@@ -455,14 +492,18 @@ PointResult run_case(const Case& c, const RunSettings& s) {
     {
       std::vector<std::string> cols;
       for (int d = 0; d < c.dim; ++d) cols.push_back("x" + std::to_string(d));
-      for (const char* name : {"u0", "u_attn", "u_pde"}) cols.push_back(name);
+      for (const char* name : {"u0", "u_attn", "u_pde"})
+        for (int q = 0; q < m; ++q) cols.push_back(named(name, q));
       CsvWriter csv(s.out_dir + "/tokens.csv", cols);
       std::vector<double> row(cols.size());
-      for (std::size_t j = 0; j < tokens.size(); ++j) {
+      for (std::size_t j = 0; j < n; ++j) {
         for (int d = 0; d < c.dim; ++d) row[d] = tokens.coord[d][j];
-        row[c.dim] = u0[j];
-        row[c.dim + 1] = u[j];
-        row[c.dim + 2] = u_pde[j];
+        for (int q = 0; q < m; ++q) {
+          const std::size_t e = static_cast<std::size_t>(q) * n + j;
+          row[c.dim + q] = u0[e];
+          row[c.dim + m + q] = u[e];
+          row[c.dim + 2 * m + q] = u_pde[e];
+        }
         csv.row(row);
       }
     }
@@ -479,12 +520,19 @@ PointResult run_case(const Case& c, const RunSettings& s) {
         .set("pde", pde_seconds)
         .set("output", output_seconds)
         .set("total", since(t_start));
-    const PdeStats& st = pde->stats();
+    // PDE work summed over the components.
+    PdeStats st = pdes.front()->stats();
+    for (std::size_t q = 1; q < pdes.size(); ++q) {
+      st.steps += pdes[q]->stats().steps;
+      st.ksp_iterations += pdes[q]->stats().ksp_iterations;
+      st.seconds += pdes[q]->stats().seconds;
+    }
     Json m = manifest_header(c, s);
     m.set("timings_seconds", timings);
     m.set("results",
           Json::object()
               .set("t", r.t)
+              .set("components", m)
               .set("generator_constant_c", prob.constant())
               .set("gen_err_l2", r.generator.l2)
               .set("gen_err_max", r.generator.max)

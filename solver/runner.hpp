@@ -84,8 +84,11 @@ class Problem {
   }
 
   Tokens sample(long n, std::uint64_t seed) const;
+  /// Components of u (1 for a scalar field). Values at the tokens are stored component by
+  /// component: m N entries, component k at [k N, (k+1) N).
+  int components() const { return static_cast<int>(u0_.size()); }
   std::vector<double> initial_values(const Tokens& t) const;
-  /// L_gamma u0 at the tokens (continuum reference of T1).
+  /// L_gamma u0 at the tokens (continuum reference of T1), component by component.
   std::vector<double> generator_reference(const Tokens& t) const;
   /// The attention kernel of these tokens: attention.kernel, or for "auto" the rule of
   /// choose_kernel(). The tokens must outlive it.
@@ -100,15 +103,16 @@ class Problem {
   /// T1: (A u0 - u0)/(c sigma^2) against the reference, A normalized by `w`.
   SplitErrors generator_error(const AttentionKernel& k, const Tokens& t, double sigma, const ColumnWeights& w,
                               const std::vector<double>& u0, const std::vector<double>& reference) const;
-  /// Grid, operator and solver of the limit PDE with u(0) = u0.
-  std::unique_ptr<PdeSolver> make_pde(const Grid& grid) const;
+  /// Grid, operator and solver of the limit PDE with u(0) = component k of u0.
+  std::unique_ptr<PdeSolver> make_pde(const Grid& grid, int component = 0) const;
   GridInterpolator interpolator(const Grid& grid, const PdeSolver& pde) const;
   std::vector<double> at_tokens(const GridInterpolator& f, const Tokens& t) const;
 
  private:
   Case c_;
   Density p_;
-  Expression u0_, p_expr_;
+  std::vector<Expression> u0_;
+  Expression p_expr_;
   Eigen::MatrixXd G_;
   NormalizationSpec norm_;
   double gamma_ = 2.0, cst_ = 0.25, g_max_ = 1.0;

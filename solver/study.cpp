@@ -123,18 +123,32 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
 
   // The PDE reference depends on sigma only (t_K = K tau c sigma^2): one solve per sigma.
   Grid grid(PETSC_COMM_WORLD, c.grid, prob.domain());
-  std::map<double, GridInterpolator> reference;
+  // One interpolator per component of u.
+  std::map<double, std::vector<GridInterpolator>> reference;
   long pde_steps = 0, ksp_its = 0;
   double pde_seconds = 0;
-  auto reference_at = [&](double sigma) -> const GridInterpolator& {
+  auto reference_at = [&](double sigma) -> const std::vector<GridInterpolator>& {
     auto it = reference.find(sigma);
     if (it != reference.end()) return it->second;
-    auto pde = prob.make_pde(grid);
-    pde->advance_to(layers_for(sigma) * c.tau * prob.constant() * sigma * sigma);
-    pde_steps += pde->stats().steps;
-    ksp_its += pde->stats().ksp_iterations;
-    pde_seconds += pde->stats().seconds;
-    return reference.emplace(sigma, prob.interpolator(grid, *pde)).first->second;
+    std::vector<GridInterpolator> per_component;
+    for (int q = 0; q < prob.components(); ++q) {
+      auto pde = prob.make_pde(grid, q);
+      pde->advance_to(layers_for(sigma) * c.tau * prob.constant() * sigma * sigma);
+      pde_steps += pde->stats().steps;
+      ksp_its += pde->stats().ksp_iterations;
+      pde_seconds += pde->stats().seconds;
+      per_component.push_back(prob.interpolator(grid, *pde));
+    }
+    return reference.emplace(sigma, std::move(per_component)).first->second;
+  };
+  // The PDE values at the tokens, component by component like the attention values.
+  auto reference_values = [&](double sigma, const Tokens& tokens) {
+    std::vector<double> v;
+    for (const auto& f : reference_at(sigma)) {
+      const auto at = prob.at_tokens(f, tokens);
+      v.insert(v.end(), at.begin(), at.end());
+    }
+    return v;
   };
 
   const long total = static_cast<long>(plan.size()) * c.study_seeds;
@@ -171,7 +185,7 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       } else {
         run_layers(*kernel, c.tau, r.layers, u, {}, weights.data());
       }
-      const SplitErrors dyn = prob.split_errors(u, prob.at_tokens(reference_at(pt.sigma), tokens), tokens, pt.sigma);
+      const SplitErrors dyn = prob.split_errors(u, reference_values(pt.sigma, tokens), tokens, pt.sigma);
       r.dynamics = dyn.interior;
       r.dynamics_boundary = dyn.boundary;
       r.boundary_tokens = dyn.boundary_tokens;
