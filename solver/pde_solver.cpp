@@ -72,7 +72,14 @@ PdeSolver::PdeSolver(const Grid& grid, MatOwner op, const PointFunction& u0, con
   ATTNPDE_PETSC(TSGetSNES(ts_, &snes));
   ATTNPDE_PETSC(SNESGetKSP(snes, &ksp));
   ATTNPDE_PETSC(KSPSetTolerances(ksp, options.rtol, options.atol, PETSC_DEFAULT, PETSC_DEFAULT));
-  configure_default_solver(ksp, grid);
+  int ranks = 1;
+  MPI_Comm_size(grid.comm(), &ranks);
+  if (options.fourier_metric.size() > 0 && ranks == 1) {
+    fourier_ = std::make_unique<FourierInverse>(grid, options.fourier_metric);
+    configure_fourier_solver(ksp, fourier_.get());
+  } else {
+    configure_default_solver(ksp, grid);
+  }
   ATTNPDE_PETSC(KSPGetPC(ksp, &pc));
   // Fixed steps by default for every TS type (TSBDF and TSRK would otherwise adapt with
   // their own loose tolerances); -ts_adapt_type basic turns adaptivity on.
@@ -150,6 +157,7 @@ PetscErrorCode PdeSolver::ijacobian(TS, PetscReal, Vec, Vec, PetscReal shift, Ma
   PetscCall(MatCopy(self->op_, J, SAME_NONZERO_PATTERN));
   PetscCall(MatScale(J, -1.0));
   PetscCall(MatShift(J, shift));
+  if (self->fourier_) self->fourier_->set_coefficients(shift, 1.0);
   self->jac_shift_ = shift;
   self->jac_valid_ = true;
   PetscFunctionReturn(0);

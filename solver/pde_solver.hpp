@@ -14,11 +14,13 @@
 // -ts_type bdf, -ts_dt, -ksp_type, -pc_type gamg, ... override them.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "discretization/grid.hpp"
 #include "discretization/operator.hpp"
+#include "solver/fourier_solver.hpp"
 
 namespace attnpde {
 
@@ -26,6 +28,10 @@ struct PdeOptions {
   double dt = 0.0;      ///< time step; 0 = automatic: 0.1 h_min / lambda_max(G)
   double rtol = 1e-10;  ///< KSP relative tolerance
   double atol = 1e-14;  ///< KSP absolute tolerance
+  /// Constant coefficients on the torus (G constant, w constant, no drift; the caller
+  /// vouches for it): implicit steps are exact FFT solves (solver/fourier_solver.hpp)
+  /// instead of multigrid, on one rank. Empty: multigrid.
+  Eigen::MatrixXd fourier_metric;
 };
 
 struct PdeStats {
@@ -78,6 +84,7 @@ class PdeSolver {
   DMOwner dm_;  ///< clone of the grid's DM carrying this solver's TS callbacks
   MatOwner op_;
   MatOwner jac_;  ///< shift I - L of implicit methods
+  std::unique_ptr<FourierInverse> fourier_;
   double jac_shift_ = 0.0;
   bool jac_valid_ = false;
   VecOwner u_;
