@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <nanoflann.hpp>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 
 #include "attention/constants.hpp"
@@ -82,8 +83,32 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
   if (tokens.domain.periodic() && !(radius < 0.5 * torus_period))
     throw std::invalid_argument("the cutoff radius reaches half the torus period; use the dense kernel");
   const Cloud cloud = make_cloud(tokens, radius);
-  const Tree tree(dim, cloud, nanoflann::KDTreeSingleIndexAdaptorParams(16));
+  const Tree tree(dim, cloud, nanoflann::KDTreeSingleIndexAdaptorParams(32));
 
+  // Queries in a spatially coherent order (tokens sorted by cells of the search radius),
+  // so consecutive searches walk the same part of the tree; rows are still stored by token.
+  std::vector<std::size_t> order(n);
+  {
+    double lo[3] = {0, 0, 0}, hi[3] = {1, 1, 1};
+    for (int d = 0; d < dim; ++d) {
+      lo[d] = *std::min_element(tokens.coord[d].begin(), tokens.coord[d].end());
+      hi[d] = *std::max_element(tokens.coord[d].begin(), tokens.coord[d].end());
+    }
+    std::vector<std::uint64_t> key(n);
+    for (std::size_t j = 0; j < n; ++j) {
+      std::uint64_t k = 0;
+      for (int d = dim - 1; d >= 0; --d) {
+        const double cells = std::max(1.0, std::floor((hi[d] - lo[d]) / radius));
+        const auto c =
+            static_cast<std::uint64_t>(std::min(cells - 1, std::floor((tokens.coord[d][j] - lo[d]) / radius)));
+        k = k * static_cast<std::uint64_t>(cells) + c;
+      }
+      key[j] = k;
+      order[j] = j;
+    }
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return std::tie(key[a], a) < std::tie(key[b], b); });
+  }
   const double inv_sigma = 1.0 / score.sigma, half_beta = 0.5 * score.beta;
   std::vector<std::vector<std::pair<int, double>>> rows(n);
   const std::ptrdiff_t count = static_cast<std::ptrdiff_t>(n);
@@ -93,10 +118,11 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
     nanoflann::SearchParams params;
     params.sorted = false;
 #pragma omp for schedule(dynamic, 256)
-    for (std::ptrdiff_t i = 0; i < count; ++i) {
+    for (std::ptrdiff_t o = 0; o < count; ++o) {
+      const std::size_t i = order[static_cast<std::size_t>(o)];
       const double q[3] = {tokens.coord[0][i], dim > 1 ? tokens.coord[1][i] : 0.0, dim > 2 ? tokens.coord[2][i] : 0.0};
       tree.radiusSearch(q, radius * radius, found, params);
-      auto& row = rows[static_cast<std::size_t>(i)];
+      auto& row = rows[i];
       row.reserve(found.size());
       for (const auto& [idx, dist2] : found) {
         const int j = cloud.orig[idx];
