@@ -406,15 +406,6 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
     fail(val("attention.precision"), path, "attention.precision", "float32 attention needs beta = 2");
   c.ode_rtol = r.real(val("attention.ode_rtol"), sp("attention.ode_rtol"));
   c.ode_atol = r.real(val("attention.ode_atol"), sp("attention.ode_atol"));
-  // A scalar field, or a vector field as an array of expressions (one per component).
-  if (val("initial.u0").is_array()) {
-    const auto& arr = val("initial.u0").as_array();
-    if (arr.empty() || arr.size() > 64)
-      fail(val("initial.u0"), path, "initial.u0", "expected an expression or an array of 1 to 64 expressions");
-    for (const auto& e : arr) c.u0.push_back(r.expression(e, sp("initial.u0")));
-  } else {
-    c.u0.push_back(r.expression(val("initial.u0"), sp("initial.u0")));
-  }
   c.dt = r.real(val("pde.dt"), sp("pde.dt"));
   c.rtol = r.real(val("pde.rtol"), sp("pde.rtol"));
   c.atol = r.real(val("pde.atol"), sp("pde.atol"));
@@ -460,6 +451,24 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   if (c.score == "dot" && purpose != Purpose::probe)
     fail(val("attention.score"), path, "attention.score",
          "dot-product attention has no diffusion limit to compare with (THEORY.md section 5); use attnpde probe");
+  // A scalar field, or a vector field as an array of expressions (one per component).
+  if (const TValue* u0 = present(sp("initial.u0"))) {
+    if (u0->is_array()) {
+      const auto& arr = u0->as_array();
+      if (arr.empty() || arr.size() > 64)
+        fail(*u0, path, "initial.u0", "expected an expression or an array of 1 to 64 expressions");
+      for (const auto& e : arr) c.u0.push_back(r.expression(e, sp("initial.u0")));
+    } else {
+      c.u0.push_back(r.expression(*u0, sp("initial.u0")));
+    }
+  } else if (purpose != Purpose::probe && !c.transport) {
+    // Values are evolved by run, study and pde; the probe and token transport need none.
+    auto sec = table.find("initial");
+    const Where w = sec == table.end() ? Where{path, 0, 0} : where(sec->second, path);
+    throw InputError(w.file, w.line, w.column, "initial.u0", "missing required key 'u0' in [initial]");
+  } else {
+    c.u0.push_back("0");
+  }
   // The truncated kernel's search radius must stay below half the torus period.
   if (c.kernel == "truncated" && domain.periodic()) {
     double sigma_max = c.sigma;

@@ -113,9 +113,10 @@ std::vector<KeySpec> make_keys() {
            "Token transport: the values are the positions and the tokens move every layer (blurring mean shift); "
            "`run` only, no PDE."),
       ranged(spec("attention", "layers", T::integer, "10", "Number of layers K; t_K = K tau c sigma^2."), 0, 1e7),
-      spec("initial", "u0", T::expression, "",
-           "Initial values u0(x, y, z) of tokens and grid; an array of expressions makes u a vector (each "
-           "component evolves by the same A and the same PDE; errors are taken over all components)."),
+      computed(spec("initial", "u0", T::expression, "",
+                    "Initial values u0(x, y, z) of tokens and grid; an array of expressions makes u a vector (each "
+                    "component evolves by the same A and the same PDE; errors are taken over all components)."),
+               "required by run, study and pde (not by probe or token transport)"),
       ranged(computed(spec("pde", "grid", T::integer_array, "", "Grid nodes per direction (dim entries)."),
                       "64 per direction"),
              8, 1 << 14),
