@@ -1,40 +1,86 @@
 // Benchmark of one implicit Crank-Nicolson step of the PDE (THEORY.md section 3) on the
 // periodic grid: (I - dt/2 L) u1 = (I + dt/2 L) u0 with L the conservative anisotropic
-// operator, G = [[2, .6], [.6, 1]]^-1 (3D: a full 3 x 3 metric), p = 1, dt = h, KSP
-// relative tolerance 1e-10, a rough right-hand side. Prints seconds per step and KSP iterations; with a file
-// argument also writes u0 and u1 (float64) so that bench/pde_peers.py solves the same
-// step with SciPy and checks its answer.
+// operator, G = [[2, .6], [.6, 1]]^-1 (3D: a full 3 x 3 metric), dt = h, KSP relative
+// tolerance 1e-10, a rough right-hand side.
+//  - constant coefficients (p = 1): attnpde's general multigrid solve and the exact FFT
+//    step attnpde takes for this operator;
+//  - `--variable`: w = p^2 with p = 1 + 0.5 sin(x) cos(y) (softmax weights), so L has
+//    variable coefficients: the multigrid solve and attnpde's step for it, GMRES
+//    preconditioned by the FFT inverse of the constant-coefficient operator.
+// Prints seconds per step (preconditioner already set up) and iterations. With a file
+// argument also writes u0 and u1 (float64), and in variable mode the matrix (CSR), the
+// right-hand side and w, so that bench/pde_peers.py solves the same step with SciPy.
 //
-//   bench_pde DIM N [dump.bin] [-- PETSc options, e.g. -ksp_type cg -pc_type gamg]
+//   bench_pde DIM N [--variable] [dump.bin] [-- PETSc options, e.g. -pc_type gamg]
 #include <petscksp.h>
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "discretization/expression.hpp"
 #include "discretization/grid.hpp"
 #include "discretization/operator.hpp"
 #include "solver/fourier_solver.hpp"
 #include "solver/pde_solver.hpp"
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Solves twice (the second solve reuses the preconditioner, like every later step) and
+// reports the second.
+double timed_solve(KSP ksp, Vec rhs, Vec x, double& first, int& iterations) {
+  auto t = Clock::now();
+  ATTNPDE_PETSC(KSPSolve(ksp, rhs, x));
+  first = seconds_since(t);
+  t = Clock::now();
+  ATTNPDE_PETSC(KSPSolve(ksp, rhs, x));
+  const double s = seconds_since(t);
+  PetscInt its = 0;
+  ATTNPDE_PETSC(KSPGetIterationNumber(ksp, &its));
+  iterations = static_cast<int>(its);
+  return s;
+}
+
+template <class T>
+void write(std::ofstream& out, const T* data, std::size_t count) {
+  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(count * sizeof(T)));
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace attnpde;
   if (argc < 3) {
-    std::fprintf(stderr, "usage: bench_pde DIM N [dump.bin] [-- PETSc options]\n");
+    std::fprintf(stderr, "usage: bench_pde DIM N [--variable] [dump.bin] [-- PETSc options]\n");
     return 2;
   }
   const int dim = std::atoi(argv[1]), n = std::atoi(argv[2]);
-  const std::string dump = argc > 3 && std::string(argv[3]) != "--" ? argv[3] : "";
-  int petsc_argc = 1;
+  bool variable = false;
+  std::string dump;
   std::vector<char*> petsc_argv{argv[0]};
-  for (int k = 3; k < argc; ++k)
-    if (std::string(argv[k]) == "--")
+  for (int k = 3; k < argc; ++k) {
+    const std::string a = argv[k];
+    if (a == "--") {
       for (int j = k + 1; j < argc; ++j) petsc_argv.push_back(argv[j]);
-  petsc_argc = static_cast<int>(petsc_argv.size());
+      break;
+    }
+    if (a == "--variable")
+      variable = true;
+    else
+      dump = a;
+  }
+  int petsc_argc = static_cast<int>(petsc_argv.size());
   petsc_argv.push_back(nullptr);
   char** pa = petsc_argv.data();
   if (PetscInitialize(&petsc_argc, &pa, nullptr, nullptr)) return 1;
@@ -45,10 +91,12 @@ int main(int argc, char** argv) {
     if (dim == 3) m << 1.5, 0.3, 0.1, 0.3, 1.0, -0.2, 0.1, -0.2, 1.2;
     const Eigen::MatrixXd G = m.inverse();
     Grid grid(PETSC_COMM_WORLD, std::vector<int>(static_cast<std::size_t>(dim), n));
-    MatOwner L = assemble_operator(grid, G, [](const double*) { return 1.0; });
+    const Expression p(variable ? "1 + 0.5*sin(x)*cos(y)" : "1");
+    auto w = [&](const double* x) { return std::pow(p.at(x, 3), 2); };
+    MatOwner L = assemble_operator(grid, G, w);
     const double dt = grid.spacing()[0];
-    // A = I - dt/2 L, B = I + dt/2 L.
-    MatOwner A, B;
+    // A = I - dt/2 L.
+    MatOwner A;
     ATTNPDE_PETSC(MatDuplicate(L, MAT_COPY_VALUES, A.out()));
     ATTNPDE_PETSC(MatScale(A, -0.5 * dt));
     ATTNPDE_PETSC(MatShift(A, 1.0));
@@ -63,59 +111,86 @@ int main(int argc, char** argv) {
     });
     ATTNPDE_PETSC(MatMult(L, u0, rhs));
     ATTNPDE_PETSC(VecAYPX(rhs, 0.5 * dt, u0));  // rhs = u0 + dt/2 L u0
+    const char* kind = variable ? "variable" : "constant";
+
+    // The general solver of attnpde's time steps: GMRES + multigrid on the DMDA hierarchy
+    // (solver/pde_solver.hpp); PETSc options after "--" override it.
     KSP ksp;
     ATTNPDE_PETSC(KSPCreate(PETSC_COMM_WORLD, &ksp));
     ATTNPDE_PETSC(KSPSetOperators(ksp, A, A));
-    // The solver attnpde's time steps use (solver/pde_solver.hpp): GMRES + multigrid on
-    // the DMDA hierarchy; PETSc options after "--" override it.
     DMOwner dm = grid.clone_dm();
     ATTNPDE_PETSC(KSPSetDM(ksp, dm));
     ATTNPDE_PETSC(KSPSetDMActive(ksp, PETSC_FALSE));
     configure_default_solver(ksp, grid);
     ATTNPDE_PETSC(KSPSetTolerances(ksp, 1e-10, 1e-50, PETSC_DEFAULT, PETSC_DEFAULT));
     ATTNPDE_PETSC(KSPSetFromOptions(ksp));
-    const auto t0 = std::chrono::steady_clock::now();
-    ATTNPDE_PETSC(KSPSolve(ksp, rhs, u1));
-    const double setup_and_solve = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    // A second solve with the preconditioner already set up: the cost of every later step.
-    const auto t1 = std::chrono::steady_clock::now();
-    ATTNPDE_PETSC(KSPSolve(ksp, rhs, u1));
-    const double solve = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-    PetscInt its = 0;
-    ATTNPDE_PETSC(KSPGetIterationNumber(ksp, &its));
+    double first = 0;
+    int its = 0;
+    const double mg = timed_solve(ksp, rhs, u1, first, its);
     KSPType type;
     PC pc;
     PCType pc_type;
     ATTNPDE_PETSC(KSPGetType(ksp, &type));
     ATTNPDE_PETSC(KSPGetPC(ksp, &pc));
     ATTNPDE_PETSC(PCGetType(pc, &pc_type));
-    std::printf("attnpde dim=%d n=%d ksp=%s pc=%s first_step=%.6f seconds=%.6f iterations=%d\n", dim, n, type, pc_type,
-                setup_and_solve, solve, static_cast<int>(its));
-    // Constant coefficients on the torus: the exact FFT step attnpde takes for such cases
-    // (solver/fourier_solver.hpp), on one rank.
+    std::printf("attnpde dim=%d n=%d coefficients=%s ksp=%s pc=%s first_step=%.6f seconds=%.6f iterations=%d\n", dim, n,
+                kind, type, pc_type, first, mg, its);
+    KSPDestroy(&ksp);
+
+    // The step attnpde takes for constant G on the torus (one rank): the exact FFT solve for
+    // constant coefficients, FFT-preconditioned GMRES for a variable weight.
     PetscMPIInt ranks = 1;
     MPI_Comm_size(PETSC_COMM_WORLD, &ranks);
     if (ranks == 1) {
       FourierInverse inverse(grid, G);
       inverse.set_coefficients(1.0, 0.5 * dt);
-      const auto r = grid.gather(rhs), ref = grid.gather(u1);
-      std::vector<double> y(r.size());
-      inverse.apply(r.data(), y.data());  // first call: FFTW warm-up
-      const auto t2 = std::chrono::steady_clock::now();
-      inverse.apply(r.data(), y.data());
-      const double fft = std::chrono::duration<double>(std::chrono::steady_clock::now() - t2).count();
-      double diff = 0;
-      for (std::size_t k = 0; k < y.size(); ++k) diff = std::max(diff, std::abs(y[k] - ref[k]));
-      std::printf("attnpde-fft dim=%d n=%d seconds=%.6f max_diff_to_mg=%.3e\n", dim, n, fft, diff);
+      KSP fk;
+      ATTNPDE_PETSC(KSPCreate(PETSC_COMM_WORLD, &fk));
+      ATTNPDE_PETSC(KSPSetOperators(fk, A, A));
+      configure_fourier_solver(fk, &inverse);
+      if (variable) ATTNPDE_PETSC(KSPSetType(fk, KSPGMRES));
+      ATTNPDE_PETSC(KSPSetTolerances(fk, 1e-10, 1e-50, PETSC_DEFAULT, PETSC_DEFAULT));
+      VecOwner y = grid.create_vector();
+      const double fft = timed_solve(fk, rhs, y, first, its);
+      ATTNPDE_PETSC(VecAXPY(y, -1.0, u1));
+      PetscReal diff = 0;
+      ATTNPDE_PETSC(VecNorm(y, NORM_INFINITY, &diff));
+      std::printf("attnpde-fft dim=%d n=%d coefficients=%s ksp=%s seconds=%.6f iterations=%d max_diff_to_mg=%.3e\n",
+                  dim, n, kind, variable ? "gmres" : "preonly", fft, its, diff);
+      KSPDestroy(&fk);
     }
+
     if (!dump.empty()) {
       const auto a = grid.gather(u0), b = grid.gather(u1);
       std::ofstream out(dump, std::ios::binary);
-      out.write(reinterpret_cast<const char*>(a.data()), static_cast<std::streamsize>(a.size() * sizeof(double)));
-      out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size() * sizeof(double)));
+      write(out, a.data(), a.size());
+      write(out, b.data(), b.size());
+      if (variable) {
+        // CSR of A (one rank: PETSc order is the natural order), the right-hand side and w.
+        if (ranks != 1) throw std::runtime_error("the variable-coefficient dump needs one rank");
+        PetscInt rows = 0;
+        const PetscInt *ia = nullptr, *ja = nullptr;
+        PetscBool done = PETSC_FALSE;
+        ATTNPDE_PETSC(MatGetRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &rows, &ia, &ja, &done));
+        const PetscScalar* values = nullptr;
+        ATTNPDE_PETSC(MatSeqAIJGetArrayRead(A, &values));
+        std::vector<std::int64_t> rp(ia, ia + rows + 1), cols(ja, ja + ia[rows]);
+        const std::int64_t nnz = ia[rows];
+        write(out, &nnz, 1);
+        write(out, rp.data(), rp.size());
+        write(out, cols.data(), cols.size());
+        write(out, values, static_cast<std::size_t>(nnz));
+        ATTNPDE_PETSC(MatSeqAIJRestoreArrayRead(A, &values));
+        ATTNPDE_PETSC(MatRestoreRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &rows, &ia, &ja, &done));
+        const auto r = grid.gather(rhs);
+        write(out, r.data(), r.size());
+        VecOwner wv = grid.create_vector();
+        grid.fill(wv, w);
+        const auto wn = grid.gather(wv);
+        write(out, wn.data(), wn.size());
+      }
       if (!out) rc = 1;
     }
-    KSPDestroy(&ksp);
   }
   PetscFinalize();
   return rc;

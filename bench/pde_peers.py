@@ -4,7 +4,13 @@ operator from Kronecker products of difference matrices, (I - dt/2 L) u1 = (I + 
 solved with scipy.sparse.linalg.cg (rtol 1e-10) and, in 2D, with a sparse LU (splu).
 Checks the answer against attnpde's.
 
-usage: /usr/bin/python3 bench/pde_peers.py DIM N DUMP.bin
+With --variable (bench_pde --variable: w = p^2 varies, so the operator has variable
+coefficients) the dump also holds attnpde's assembled A = I - dt/2 L (CSR), the right-hand
+side and w. A SciPy user would assemble the same matrix; the solve is what is timed: CG on
+the symmetrized system diag(w) A (A is self-adjoint in the w-weighted inner product) when
+that is symmetric to round-off, else BiCGStab and GMRES on A.
+
+usage: /usr/bin/python3 bench/pde_peers.py DIM N DUMP.bin [--variable]
 """
 import inspect
 import math
@@ -49,11 +55,56 @@ def operator(dim, n):
     return L.tocsr(), h
 
 
+def solve_counted(solver, A, b, **kw):
+    tol_kw = "rtol" if "rtol" in inspect.signature(solver).parameters else "tol"
+    iters = [0]
+
+    def count(_):
+        iters[0] += 1
+
+    t0 = time.perf_counter()
+    x, info = solver(A, b, **{tol_kw: 1e-10}, atol=0.0, callback=count, **kw)
+    return x, info, time.perf_counter() - t0, iters[0]
+
+
+def variable(dim, n, path):
+    size = n**dim
+    with open(path, "rb") as f:
+        u0 = np.fromfile(f, dtype=np.float64, count=size)
+        u1_ref = np.fromfile(f, dtype=np.float64, count=size)
+        nnz = int(np.fromfile(f, dtype=np.int64, count=1)[0])
+        rowptr = np.fromfile(f, dtype=np.int64, count=size + 1)
+        cols = np.fromfile(f, dtype=np.int64, count=nnz)
+        vals = np.fromfile(f, dtype=np.float64, count=nnz)
+        rhs = np.fromfile(f, dtype=np.float64, count=size)
+        w = np.fromfile(f, dtype=np.float64, count=size)
+    del u0
+    A = sp.csr_matrix((vals, cols, rowptr), shape=(size, size))
+    S = (sp.diags(w) @ A).tocsr()
+    asym = abs(S - S.T).max() / abs(S).max()
+    if asym < 1e-12:
+        x, info, sec, its = solve_counted(spla.cg, S, w * rhs)
+        print(f"scipy-cg dim={dim} n={n} coefficients=variable system=diag(w)A seconds={sec:.6f} "
+              f"iterations={its} info={info} max_diff={np.abs(x - u1_ref).max():.3e}")
+    else:
+        print(f"(diag(w) A is not symmetric: relative asymmetry {asym:.1e}; no CG)")
+    x, info, sec, its = solve_counted(spla.bicgstab, A, rhs)
+    print(f"scipy-bicgstab dim={dim} n={n} coefficients=variable seconds={sec:.6f} iterations={its} "
+          f"info={info} max_diff={np.abs(x - u1_ref).max():.3e}")
+    x, info, sec, its = solve_counted(spla.gmres, A, rhs, restart=30, **({"callback_type": "pr_norm"}
+                                      if "callback_type" in inspect.signature(spla.gmres).parameters else {}))
+    print(f"scipy-gmres dim={dim} n={n} coefficients=variable seconds={sec:.6f} iterations={its} "
+          f"info={info} max_diff={np.abs(x - u1_ref).max():.3e}")
+    return 0
+
+
 def main(argv):
-    if len(argv) != 4:
+    if len(argv) not in (4, 5) or (len(argv) == 5 and argv[4] != "--variable"):
         print(__doc__, file=sys.stderr)
         return 2
     dim, n = int(argv[1]), int(argv[2])
+    if len(argv) == 5:
+        return variable(dim, n, argv[3])
     raw = np.fromfile(argv[3], dtype=np.float64)
     u0, u1_ref = raw[: n**dim], raw[n**dim:]
     L, h = operator(dim, n)

@@ -77,6 +77,7 @@ PdeSolver::PdeSolver(const Grid& grid, MatOwner op, const PointFunction& u0, con
   if (options.fourier_metric.size() > 0 && ranks == 1) {
     fourier_ = std::make_unique<FourierInverse>(grid, options.fourier_metric);
     configure_fourier_solver(ksp, fourier_.get());
+    if (!options.fourier_exact) ATTNPDE_PETSC(KSPSetType(ksp, KSPGMRES));
   } else {
     configure_default_solver(ksp, grid);
   }

@@ -8,10 +8,11 @@
 // started by BDF1), so the preconditioner is set up once and reused by every step.
 // Explicit methods (rk, euler, ssp) see the right-hand side L u + s.
 //
-// Defaults set in code: Crank-Nicolson (TSCN), fixed step dt, GMRES preconditioned by
-// geometric multigrid on the DMDA hierarchy (Galerkin coarse operators, SSOR smoothing,
-// levels down to 4-7 nodes per direction), KSP tolerances rtol/atol; then TSSetFromOptions, so
-// -ts_type bdf, -ts_dt, -ksp_type, -pc_type gamg, ... override them.
+// Defaults set in code: Crank-Nicolson (TSCN), fixed step dt; with constant G on the torus
+// (one rank) FFT solves (exact for constant w and no drift, else as the GMRES
+// preconditioner), otherwise GMRES preconditioned by geometric multigrid on the DMDA hierarchy (Galerkin coarse
+// operators, SSOR smoothing, levels down to 4-7 nodes per direction), KSP tolerances rtol/atol; then TSSetFromOptions,
+// so -ts_type bdf, -ts_dt, -ksp_type, -pc_type gamg, ... override them.
 
 #include <functional>
 #include <memory>
@@ -28,10 +29,13 @@ struct PdeOptions {
   double dt = 0.0;      ///< time step; 0 = automatic: 0.1 h_min / lambda_max(G)
   double rtol = 1e-10;  ///< KSP relative tolerance
   double atol = 1e-14;  ///< KSP absolute tolerance
-  /// Constant coefficients on the torus (G constant, w constant, no drift; the caller
-  /// vouches for it): implicit steps are exact FFT solves (solver/fourier_solver.hpp)
-  /// instead of multigrid, on one rank. Empty: multigrid.
+  /// Constant G on the torus, one rank (the caller vouches for it): implicit steps use the
+  /// FFT inverse of shift I - div(G grad) (solver/fourier_solver.hpp) instead of
+  /// multigrid. With `fourier_exact` (w constant and no drift) that inverse is the exact
+  /// solve (KSPPREONLY); otherwise it preconditions GMRES: the weight and the drift only add
+  /// first-order terms, so the iteration count does not grow with the grid. Empty: multigrid.
   Eigen::MatrixXd fourier_metric;
+  bool fourier_exact = false;
 };
 
 struct PdeStats {

@@ -279,10 +279,12 @@ std::unique_ptr<PdeSolver> Problem::make_pde(const Grid& grid, int component) co
   opt.dt = c_.dt;
   opt.rtol = c_.rtol;
   opt.atol = c_.atol;
-  // Constant coefficients on the torus: exact FFT steps (w = p^gamma constant when p is
-  // uniform or gamma = 0).
-  if (domain().periodic() && c_.metric_field.empty() && c_.drift.empty() && (p_.is_uniform() || gamma_ == 0.0))
+  // Constant G on the torus: FFT steps, exact when w = p^gamma is constant (p uniform or
+  // gamma = 0) and there is no drift, else FFT-preconditioned GMRES.
+  if (domain().periodic() && c_.metric_field.empty()) {
     opt.fourier_metric = G_;
+    opt.fourier_exact = c_.drift.empty() && (p_.is_uniform() || gamma_ == 0.0);
+  }
   const int dim = c_.dim;
   const Expression& u0 = u0_.at(static_cast<std::size_t>(component));
   return std::make_unique<PdeSolver>(
