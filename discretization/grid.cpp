@@ -62,6 +62,12 @@ DMOwner Grid::clone_dm() const {
   return c;
 }
 
+double Grid::weighted_sum(Vec u, Vec w) const {
+  PetscScalar m = 0;
+  ATTNPDE_PETSC(VecDot(u, w, &m));
+  return m * cell_volume();
+}
+
 VecOwner Grid::create_vector() const {
   VecOwner v;
   ATTNPDE_PETSC(DMCreateGlobalVector(dm_, v.out()));

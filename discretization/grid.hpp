@@ -39,6 +39,8 @@ class Grid {
   /// A new DM with the same layout (solvers attach their own callbacks to it).
   DMOwner clone_dm() const;
   VecOwner create_vector() const;
+  /// Weighted sum h^dim sum_i w_i u_i (the weighted mass the operator conserves).
+  double weighted_sum(Vec u, Vec w) const;
   /// v_i = f(x_i) at the owned nodes.
   void fill(Vec v, const std::function<double(const double*)>& f) const;
   /// All node values on every rank, in natural order (x fastest), independent of the

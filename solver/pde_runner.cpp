@@ -29,11 +29,7 @@ PdeRunResult run_pde(const Case& c, const RunSettings& s) {
   grid.fill(weight, [&](const double* x) { return std::pow(prob.density()(x), gamma); });
   auto mass = [&] {
     double total = 0;
-    for (const auto& pde : pdes) {
-      PetscScalar m = 0;
-      ATTNPDE_PETSC(VecDot(pde->solution(), weight, &m));
-      total += m * grid.cell_volume();
-    }
+    for (const auto& pde : pdes) total += grid.weighted_sum(pde->solution(), weight);
     return total;
   };
   r.mass_initial = mass();

@@ -100,11 +100,7 @@ TEST(PdeSolver, ConservesWeightedMass) {
       grid, assemble_operator(grid, full_g(), w), [&](const double* x) { return phi.at(x, 2) + 2.0; }, opt, 1.2);
   VecOwner wv = grid.create_vector();
   grid.fill(wv, w);
-  auto mass = [&] {
-    PetscScalar m = 0;
-    ATTNPDE_PETSC(VecDot(pde.solution(), wv, &m));
-    return m * grid.cell_volume();
-  };
+  auto mass = [&] { return grid.weighted_sum(pde.solution(), wv); };
   const double m0 = mass();
   for (double t : {0.1, 0.3, 1.0}) {
     pde.advance_to(t);
