@@ -29,11 +29,12 @@ struct PdeOptions {
   double dt = 0.0;      ///< time step; 0 = automatic: 0.1 h_min / lambda_max(G)
   double rtol = 1e-10;  ///< KSP relative tolerance
   double atol = 1e-14;  ///< KSP absolute tolerance
-  /// Constant G on the torus, one rank (the caller vouches for it): implicit steps use the
-  /// FFT inverse of shift I - div(G grad) (solver/fourier_solver.hpp) instead of
-  /// multigrid. With `fourier_exact` (w constant and no drift) that inverse is the exact
-  /// solve (KSPPREONLY); otherwise it preconditions GMRES: the weight and the drift only add
-  /// first-order terms, so the iteration count does not grow with the grid. Empty: multigrid.
+  /// Constant G on the torus or constant diagonal G in the box, one rank (the caller vouches
+  /// for it): implicit steps use the FFT (torus) or DCT (box) inverse of
+  /// shift I - div(G grad) (solver/fourier_solver.hpp) instead of multigrid. With
+  /// `fourier_exact` (w constant, no drift) that inverse is the exact solve (KSPPREONLY);
+  /// otherwise it preconditions GMRES: the weight and the drift only add first-order terms,
+  /// so the iteration count does not grow with the grid. Empty: multigrid.
   Eigen::MatrixXd fourier_metric;
   bool fourier_exact = false;
 };

@@ -279,9 +279,11 @@ std::unique_ptr<PdeSolver> Problem::make_pde(const Grid& grid, int component) co
   opt.dt = c_.dt;
   opt.rtol = c_.rtol;
   opt.atol = c_.atol;
-  // Constant G on the torus: FFT steps, exact when w = p^gamma is constant (p uniform or
-  // gamma = 0) and there is no drift, else FFT-preconditioned GMRES.
-  if (domain().periodic() && c_.metric_field.empty()) {
+  // Constant G on the torus, or constant diagonal G in the box: FFT / DCT steps, exact when
+  // w = p^gamma is constant (p uniform or gamma = 0) and there is no drift, else transform-
+  // preconditioned GMRES. (A full G in the box would leave its mixed terms out of the DCT
+  // symbol, and the iteration count would grow with the grid: multigrid there.)
+  if (c_.metric_field.empty() && (domain().periodic() || G_.isDiagonal())) {
     opt.fourier_metric = G_;
     opt.fourier_exact = c_.drift.empty() && (p_.is_uniform() || gamma_ == 0.0);
   }
