@@ -87,55 +87,54 @@ TEST(FourierSolver, TimeStepsMatchMultigrid) {
   EXPECT_EQ(fft_stats.ksp_iterations, fft_stats.steps);  // one exact application per step
 }
 
-}  // namespace
-}  // namespace attnpde
-
-namespace attnpde {
-namespace {
-
 // Variable weight and a drift: FFT-preconditioned GMRES takes a few iterations per step,
 // independent of the grid, and gives the multigrid solution to the solver tolerance.
+// Runs the same weighted, drifted problem with multigrid and with the transform solver
+// on grids of n^2 for each n; expects the same solution and transform-preconditioned GMRES
+// iteration counts per step that do not grow with the grid.
+void expect_transform_matches_multigrid(Domain domain, const std::vector<int>& sizes, const Eigen::MatrixXd& g,
+                                        const char* p_expr, const char* u0_expr, const VectorFunction& drift, double dt,
+                                        double g_max) {
+  const Expression p(p_expr), u0(u0_expr);
+  std::vector<double> per_step;
+  for (int n : sizes) {
+    Grid grid(PETSC_COMM_WORLD, {n, n}, domain);
+    auto solve = [&](bool transform) {
+      PdeOptions opt;
+      opt.dt = dt;
+      if (transform) opt.fourier_metric = g;
+      PdeSolver pde(
+          grid,
+          assemble_operator(
+              grid, g, [&](const double* x) { return std::pow(p.at(x, 2), 2); }, drift),
+          [&](const double* x) { return u0.at(x, 2); }, opt, g_max);
+      pde.advance_to(0.2);
+      return std::pair{pde.gather(), pde.stats()};
+    };
+    const auto [mg, mg_stats] = solve(false);
+    const auto [tr, tr_stats] = solve(true);
+    EXPECT_EQ(mg_stats.pc_type, "mg");
+    EXPECT_EQ(tr_stats.ksp_type, "gmres");
+    EXPECT_EQ(tr_stats.pc_type, "shell");
+    double diff = 0;
+    for (std::size_t k = 0; k < mg.size(); ++k) diff = std::max(diff, std::abs(mg[k] - tr[k]));
+    EXPECT_LT(diff, 1e-8) << domain.name() << ", n = " << n;
+    per_step.push_back(static_cast<double>(tr_stats.ksp_iterations) / static_cast<double>(tr_stats.steps));
+    std::printf("%s n = %d: %.1f transform-preconditioned GMRES iterations per step\n", domain.name(), n,
+                per_step.back());
+  }
+  for (double its : per_step) EXPECT_LE(its, per_step.front() + 2.0);
+}
+
 TEST(FourierSolver, PreconditionsVariableCoefficientsWithGridIndependentIterations) {
-  const Expression p("1 + 0.5*sin(x)*cos(y)"), u0("sin(x)*cos(2*y) + 0.5*cos(x + y)");
-  const Eigen::MatrixXd g = metric(2);
   auto drift = [](const double* x) {
     Eigen::VectorXd b(2);
     b << 0.3 * std::cos(x[1]), -0.2;
     return b;
   };
-  std::vector<double> per_step;
-  for (int n : {32, 64, 128, 256}) {
-    Grid grid(PETSC_COMM_WORLD, {n, n});
-    auto solve = [&](bool fourier) {
-      PdeOptions opt;
-      opt.dt = 0.05;
-      if (fourier) opt.fourier_metric = g;
-      PdeSolver pde(
-          grid,
-          assemble_operator(
-              grid, g, [&](const double* x) { return std::pow(p.at(x, 2), 2); }, drift),
-          [&](const double* x) { return u0.at(x, 2); }, opt, 1.0);
-      pde.advance_to(0.2);
-      return std::pair{pde.gather(), pde.stats()};
-    };
-    const auto [mg, mg_stats] = solve(false);
-    const auto [fft, fft_stats] = solve(true);
-    EXPECT_EQ(fft_stats.ksp_type, "gmres");
-    EXPECT_EQ(fft_stats.pc_type, "shell");
-    double diff = 0;
-    for (std::size_t k = 0; k < mg.size(); ++k) diff = std::max(diff, std::abs(mg[k] - fft[k]));
-    EXPECT_LT(diff, 1e-8) << "n = " << n;
-    per_step.push_back(static_cast<double>(fft_stats.ksp_iterations) / static_cast<double>(fft_stats.steps));
-    std::printf("n = %d: %.1f FFT-preconditioned GMRES iterations per step\n", n, per_step.back());
-  }
-  for (double its : per_step) EXPECT_LE(its, per_step.front() + 2.0);
+  expect_transform_matches_multigrid(Domain{}, {32, 64, 128, 256}, metric(2), "1 + 0.5*sin(x)*cos(y)",
+                                     "sin(x)*cos(2*y) + 0.5*cos(x + y)", drift, 0.05, 1.0);
 }
-
-}  // namespace
-}  // namespace attnpde
-
-namespace attnpde {
-namespace {
 
 // Box: the cosine symbol reproduces the zero-flux stencil for a diagonal G (1-3D), and with
 // a variable weight and a drift the DCT inverse preconditions GMRES to the multigrid
@@ -164,7 +163,6 @@ TEST(FourierSolver, CosineTransformsInTheBox) {
     }
     EXPECT_LT(diff, 1e-11 * scale) << "dim " << dim;
   }
-  const Expression p("1 + 0.5*x*y"), u0("cos(pi*x)*cos(pi*y) + x");
   Eigen::MatrixXd g(2, 2);
   g << 0.06, 0.0, 0.0, 0.05;
   auto drift = [](const double* x) {
@@ -172,31 +170,8 @@ TEST(FourierSolver, CosineTransformsInTheBox) {
     b << 0.2 * x[1], -0.1;
     return b;
   };
-  std::vector<double> per_step;
-  for (int n : {32, 64, 128}) {
-    Grid grid(PETSC_COMM_WORLD, {n, n}, box);
-    auto solve = [&](bool fourier) {
-      PdeOptions opt;
-      opt.dt = 0.02;
-      if (fourier) opt.fourier_metric = g;
-      PdeSolver pde(
-          grid,
-          assemble_operator(
-              grid, g, [&](const double* x) { return std::pow(p.at(x, 2), 2); }, drift),
-          [&](const double* x) { return u0.at(x, 2); }, opt, 0.08);
-      pde.advance_to(0.2);
-      return std::pair{pde.gather(), pde.stats()};
-    };
-    const auto [mg, mg_stats] = solve(false);
-    const auto [dct, dct_stats] = solve(true);
-    EXPECT_EQ(dct_stats.pc_type, "shell");
-    double diff = 0;
-    for (std::size_t k = 0; k < mg.size(); ++k) diff = std::max(diff, std::abs(mg[k] - dct[k]));
-    EXPECT_LT(diff, 1e-8) << "n = " << n;
-    per_step.push_back(static_cast<double>(dct_stats.ksp_iterations) / static_cast<double>(dct_stats.steps));
-    std::printf("box n = %d: %.1f DCT-preconditioned GMRES iterations per step\n", n, per_step.back());
-  }
-  for (double its : per_step) EXPECT_LE(its, per_step.front() + 2.0);
+  expect_transform_matches_multigrid(box, {32, 64, 128}, g, "1 + 0.5*x*y", "cos(pi*x)*cos(pi*y) + x", drift, 0.02,
+                                     0.08);
 }
 
 }  // namespace
