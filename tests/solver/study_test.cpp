@@ -53,5 +53,29 @@ TEST(StudyCase, VarianceOfIidTokensFallsLikeInverseSquareRootOfN) {
   EXPECT_TRUE(found);
 }
 
+// The box: the harness fits the interior generator error (order 2 in sigma) and keeps the
+// boundary-layer errors in their own summary columns.
+TEST(StudyCase, BoxInteriorGeneratorIsSecondOrder) {
+  const std::string path = std::string(ATTNPDE_SOURCE_DIR) + "/cases/box2d_study.toml";
+  const Case c = load_case(path, {}, Purpose::study);
+  RunSettings s;
+  s.out_dir = (std::filesystem::temp_directory_path() / "attnpde_box_study_test").string();
+  s.quiet = true;
+  s.command = "study";
+  const StudyResult r = run_study(c, s);
+  bool found = false;
+  for (const auto& f : r.fits) {
+    if (f.name != "generator_vs_sigma") continue;
+    found = true;
+    std::printf("box generator_vs_sigma slope %.4f CI [%.4f, %.4f]\n", f.fit.slope, f.fit.ci_low, f.fit.ci_high);
+    EXPECT_TRUE(f.passes());
+  }
+  EXPECT_TRUE(found);
+  for (const auto& p : r.points) {
+    EXPECT_GT(p.boundary_tokens, 0);
+    EXPECT_GT(p.generator_boundary.l2, 10 * p.generator.l2) << "sigma = " << p.sigma;
+  }
+}
+
 }  // namespace
 }  // namespace attnpde
