@@ -50,7 +50,7 @@ PdeRunResult run_pde(const Case& c, const RunSettings& s) {
       std::snprintf(base, sizeof base, "fields_%06d", k);
       std::vector<std::string> names;
       std::vector<NamedArray> arrays;
-      for (int q = 0; q < m_comp; ++q) names.push_back(m_comp == 1 ? "u" : "u_" + std::to_string(q));
+      for (int q = 0; q < m_comp; ++q) names.push_back(component_name("u", q, m_comp));
       for (int q = 0; q < m_comp; ++q) arrays.push_back({names[static_cast<std::size_t>(q)], &fields[q]});
       frames.push_back({t, "vtk/" + write_grid_fields(grid, s.out_dir + "/vtk", base, arrays)});
     }

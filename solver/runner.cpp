@@ -35,6 +35,10 @@ bool is_root_rank() {
   return rank == 0;
 }
 
+std::string component_name(const std::string& base, int k, int m) {
+  return m == 1 ? base : base + "_" + std::to_string(k);
+}
+
 ImageGeometry image_geometry(const Grid& grid) {
   ImageGeometry g;
   g.dim = grid.dim();
@@ -369,8 +373,7 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   const std::size_t n = tokens.size();
   std::vector<std::unique_ptr<PdeSolver>> pdes;
   for (int k = 0; k < m; ++k) pdes.push_back(prob.make_pde(grid, k));
-  // Array names: "u" for a scalar field, "u_0", "u_1", ... for the components of a vector.
-  auto named = [m](const std::string& base, int k) { return m == 1 ? base : base + "_" + std::to_string(k); };
+  auto named = [m](const std::string& base, int k) { return component_name(base, k, m); };
   const double dt_layer = c.tau * prob.constant() * c.sigma * c.sigma;
 
   const std::string vtk_dir = s.out_dir + "/vtk";

@@ -129,6 +129,9 @@ void write_text(const std::string& path, const std::string& text);
 void write_manifest(Json manifest, const RunSettings& settings, std::vector<std::string> outputs);
 bool is_root_rank();
 
+/// Output name of component k of m: `base` for a scalar field, base_k for a vector.
+std::string component_name(const std::string& base, int k, int m);
+
 /// The VTK image geometry of a grid.
 ImageGeometry image_geometry(const Grid& grid);
 /// Writes node fields of `grid` (natural order over all nodes, as Grid::gather returns
