@@ -57,12 +57,7 @@ PdeRunResult run_pde(const Case& c, const RunSettings& s) {
     progress.update(k);
   }
   r.mass_final = mass();
-  r.stats = pdes.front()->stats();
-  for (std::size_t q = 1; q < pdes.size(); ++q) {
-    r.stats.steps += pdes[q]->stats().steps;
-    r.stats.ksp_iterations += pdes[q]->stats().ksp_iterations;
-    r.stats.seconds += pdes[q]->stats().seconds;
-  }
+  r.stats = summed_stats(pdes);
 
   if (root) {
     if (c.vtk) write_pvd(s.out_dir + "/fields.pvd", frames);

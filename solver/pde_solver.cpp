@@ -183,4 +183,14 @@ void PdeSolver::advance_to(double t) {
   stats_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+PdeStats summed_stats(const std::vector<std::unique_ptr<PdeSolver>>& solvers) {
+  PdeStats st = solvers.front()->stats();
+  for (std::size_t q = 1; q < solvers.size(); ++q) {
+    st.steps += solvers[q]->stats().steps;
+    st.ksp_iterations += solvers[q]->stats().ksp_iterations;
+    st.seconds += solvers[q]->stats().seconds;
+  }
+  return st;
+}
+
 }  // namespace attnpde

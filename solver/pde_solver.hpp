@@ -101,4 +101,8 @@ class PdeSolver {
   PdeStats stats_;
 };
 
+/// Work of several solvers (the components of a vector field) in one record: steps, KSP
+/// iterations and seconds summed, types and dt of the first.
+PdeStats summed_stats(const std::vector<std::unique_ptr<PdeSolver>>& solvers);
+
 }  // namespace attnpde

@@ -531,13 +531,7 @@ PointResult run_case(const Case& c, const RunSettings& s) {
         .set("pde", pde_seconds)
         .set("output", output_seconds)
         .set("total", since(t_start));
-    // PDE work summed over the components.
-    PdeStats st = pdes.front()->stats();
-    for (std::size_t q = 1; q < pdes.size(); ++q) {
-      st.steps += pdes[q]->stats().steps;
-      st.ksp_iterations += pdes[q]->stats().ksp_iterations;
-      st.seconds += pdes[q]->stats().seconds;
-    }
+    const PdeStats st = summed_stats(pdes);  // over the components
     Json m = manifest_header(c, s);
     m.set("timings_seconds", timings);
     m.set("results",
