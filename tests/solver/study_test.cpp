@@ -11,14 +11,21 @@
 namespace attnpde {
 namespace {
 
-TEST(StudyCase, ObservedRatesMatchTheory) {
-  const std::string path = std::string(ATTNPDE_SOURCE_DIR) + "/cases/torus2d_study.toml";
-  const Case c = load_case(path, {}, Purpose::study);
+// Runs a shipped study case as `attnpde study` would, quietly, into a scratch directory.
+StudyResult run_shipped_study(const std::string& name, const std::string& out, Case* loaded = nullptr) {
+  const Case c = load_case(std::string(ATTNPDE_SOURCE_DIR) + "/cases/" + name, {}, Purpose::study);
+  if (loaded) *loaded = c;
   RunSettings s;
-  s.out_dir = (std::filesystem::temp_directory_path() / "attnpde_study_test").string();
+  s.out_dir = (std::filesystem::temp_directory_path() / out).string();
   s.quiet = true;
   s.command = "study";
-  const StudyResult r = run_study(c, s);
+  return run_study(c, s);
+}
+
+TEST(StudyCase, ObservedRatesMatchTheory) {
+  Case c;
+  const StudyResult r = run_shipped_study("torus2d_study.toml", "attnpde_study_test", &c);
+  const std::filesystem::path out = std::filesystem::temp_directory_path() / "attnpde_study_test";
   EXPECT_EQ(r.points.size(), (c.study_n.size() * c.study_sigma.size() + c.study_n.size()) * c.study_seeds);
   int checked = 0;
   for (const auto& f : r.fits) {
@@ -30,18 +37,12 @@ TEST(StudyCase, ObservedRatesMatchTheory) {
   }
   EXPECT_EQ(checked, 4);  // generator and dynamics in sigma; both along the optimal path
   for (const char* file : {"summary.csv", "study.csv", "rates.json", "manifest.json"})
-    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(s.out_dir) / file)) << file;
+    EXPECT_TRUE(std::filesystem::exists(out / file)) << file;
 }
 
 // The variance term: i.i.d. tokens at fixed sigma, generator error ~ N^-1/2.
 TEST(StudyCase, VarianceOfIidTokensFallsLikeInverseSquareRootOfN) {
-  const std::string path = std::string(ATTNPDE_SOURCE_DIR) + "/cases/torus2d_variance.toml";
-  const Case c = load_case(path, {}, Purpose::study);
-  RunSettings s;
-  s.out_dir = (std::filesystem::temp_directory_path() / "attnpde_variance_test").string();
-  s.quiet = true;
-  s.command = "study";
-  const StudyResult r = run_study(c, s);
+  const StudyResult r = run_shipped_study("torus2d_variance.toml", "attnpde_variance_test");
   bool found = false;
   for (const auto& f : r.fits) {
     if (f.name != "generator_vs_n") continue;
@@ -56,13 +57,7 @@ TEST(StudyCase, VarianceOfIidTokensFallsLikeInverseSquareRootOfN) {
 // The box: the harness fits the interior generator error (order 2 in sigma) and keeps the
 // boundary-layer errors in their own summary columns.
 TEST(StudyCase, BoxInteriorGeneratorIsSecondOrder) {
-  const std::string path = std::string(ATTNPDE_SOURCE_DIR) + "/cases/box2d_study.toml";
-  const Case c = load_case(path, {}, Purpose::study);
-  RunSettings s;
-  s.out_dir = (std::filesystem::temp_directory_path() / "attnpde_box_study_test").string();
-  s.quiet = true;
-  s.command = "study";
-  const StudyResult r = run_study(c, s);
+  const StudyResult r = run_shipped_study("box2d_study.toml", "attnpde_box_study_test");
   bool found = false;
   for (const auto& f : r.fits) {
     if (f.name != "generator_vs_sigma") continue;
