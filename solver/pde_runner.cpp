@@ -17,8 +17,7 @@ PdeRunResult run_pde(const Case& c, const RunSettings& s) {
   Grid grid(PETSC_COMM_WORLD, c.grid, prob.domain());
   // One solver per component of u (the components evolve independently).
   const int m_comp = prob.components();
-  std::vector<std::unique_ptr<PdeSolver>> pdes;
-  for (int q = 0; q < m_comp; ++q) pdes.push_back(prob.make_pde(grid, q));
+  const auto pdes = prob.make_pdes(grid);
   PdeRunResult r;
   r.t_end = c.pde_t_end > 0 ? c.pde_t_end : c.layers * c.tau * prob.constant() * c.sigma * c.sigma;
 

@@ -239,7 +239,7 @@ SplitErrors Problem::generator_error(const AttentionKernel& k, const Tokens& t, 
   return split_errors(au, reference, t, sigma);
 }
 
-std::unique_ptr<PdeSolver> Problem::make_pde(const Grid& grid, int component) const {
+std::vector<std::unique_ptr<PdeSolver>> Problem::make_pdes(const Grid& grid) const {
   const double gamma = gamma_;
   const Density& p = p_;
   // w = p^gamma; the normalization of p cancels in w^-1 div(w G grad u).
@@ -292,9 +292,16 @@ std::unique_ptr<PdeSolver> Problem::make_pde(const Grid& grid, int component) co
     opt.fourier_exact = c_.drift.empty() && (p_.is_uniform() || gamma_ == 0.0);
   }
   const int dim = c_.dim;
-  const Expression& u0 = u0_.at(static_cast<std::size_t>(component));
-  return std::make_unique<PdeSolver>(
-      grid, std::move(op), [&u0, dim](const double* x) { return u0.at(x, dim); }, opt, g_max);
+  std::vector<std::unique_ptr<PdeSolver>> solvers;
+  for (std::size_t k = 0; k < u0_.size(); ++k) {
+    MatOwner copy;
+    if (k + 1 < u0_.size()) ATTNPDE_PETSC(MatDuplicate(op, MAT_COPY_VALUES, copy.out()));
+    const Expression& u0 = u0_[k];
+    solvers.push_back(std::make_unique<PdeSolver>(
+        grid, k + 1 < u0_.size() ? std::move(copy) : std::move(op),
+        [&u0, dim](const double* x) { return u0.at(x, dim); }, opt, g_max));
+  }
+  return solvers;
 }
 
 GridInterpolator Problem::interpolator(const Grid& grid, const PdeSolver& pde) const {
@@ -371,8 +378,7 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   Grid grid(PETSC_COMM_WORLD, c.grid, prob.domain());
   const int m = prob.components();
   const std::size_t n = tokens.size();
-  std::vector<std::unique_ptr<PdeSolver>> pdes;
-  for (int k = 0; k < m; ++k) pdes.push_back(prob.make_pde(grid, k));
+  const auto pdes = prob.make_pdes(grid);
   auto named = [m](const std::string& base, int k) { return component_name(base, k, m); };
   const double dt_layer = c.tau * prob.constant() * c.sigma * c.sigma;
 

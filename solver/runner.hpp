@@ -103,8 +103,9 @@ class Problem {
   /// T1: (A u0 - u0)/(c sigma^2) against the reference, A normalized by `w`.
   SplitErrors generator_error(const AttentionKernel& k, const Tokens& t, double sigma, const ColumnWeights& w,
                               const std::vector<double>& u0, const std::vector<double>& reference) const;
-  /// Grid, operator and solver of the limit PDE with u(0) = component k of u0.
-  std::unique_ptr<PdeSolver> make_pde(const Grid& grid, int component = 0) const;
+  /// Solvers of the limit PDE, one per component k of u0 (u(0) = component k); the
+  /// operator is assembled once and copied for the other components.
+  std::vector<std::unique_ptr<PdeSolver>> make_pdes(const Grid& grid) const;
   GridInterpolator interpolator(const Grid& grid, const PdeSolver& pde) const;
   std::vector<double> at_tokens(const GridInterpolator& f, const Tokens& t) const;
 

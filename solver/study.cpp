@@ -131,14 +131,15 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
     auto it = reference.find(sigma);
     if (it != reference.end()) return it->second;
     std::vector<GridInterpolator> per_component;
-    for (int q = 0; q < prob.components(); ++q) {
-      auto pde = prob.make_pde(grid, q);
+    const auto pdes = prob.make_pdes(grid);
+    for (const auto& pde : pdes) {
       pde->advance_to(layers_for(sigma) * c.tau * prob.constant() * sigma * sigma);
-      pde_steps += pde->stats().steps;
-      ksp_its += pde->stats().ksp_iterations;
-      pde_seconds += pde->stats().seconds;
       per_component.push_back(prob.interpolator(grid, *pde));
     }
+    const PdeStats st = summed_stats(pdes);
+    pde_steps += st.steps;
+    ksp_its += st.ksp_iterations;
+    pde_seconds += st.seconds;
     return reference.emplace(sigma, std::move(per_component)).first->second;
   };
   // The PDE values at the tokens, component by component like the attention values.

@@ -22,6 +22,17 @@ StudyResult run_shipped_study(const std::string& name, const std::string& out, C
   return run_study(c, s);
 }
 
+// The fit of that name (fails the test when the study has none).
+const StudyFit* find_fit(const StudyResult& r, const std::string& name) {
+  for (const auto& f : r.fits)
+    if (f.name == name) {
+      std::printf("%s slope %.4f CI [%.4f, %.4f]\n", name.c_str(), f.fit.slope, f.fit.ci_low, f.fit.ci_high);
+      return &f;
+    }
+  ADD_FAILURE() << "no fit " << name;
+  return nullptr;
+}
+
 TEST(StudyCase, ObservedRatesMatchTheory) {
   Case c;
   const StudyResult r = run_shipped_study("torus2d_study.toml", "attnpde_study_test", &c);
@@ -43,29 +54,19 @@ TEST(StudyCase, ObservedRatesMatchTheory) {
 // The variance term: i.i.d. tokens at fixed sigma, generator error ~ N^-1/2.
 TEST(StudyCase, VarianceOfIidTokensFallsLikeInverseSquareRootOfN) {
   const StudyResult r = run_shipped_study("torus2d_variance.toml", "attnpde_variance_test");
-  bool found = false;
-  for (const auto& f : r.fits) {
-    if (f.name != "generator_vs_n") continue;
-    found = true;
-    std::printf("generator_vs_n slope %.4f CI [%.4f, %.4f]\n", f.fit.slope, f.fit.ci_low, f.fit.ci_high);
-    EXPECT_DOUBLE_EQ(f.expected, -0.5);
-    EXPECT_TRUE(f.passes());
-  }
-  EXPECT_TRUE(found);
+  const StudyFit* f = find_fit(r, "generator_vs_n");
+  ASSERT_NE(f, nullptr);
+  EXPECT_DOUBLE_EQ(f->expected, -0.5);
+  EXPECT_TRUE(f->passes());
 }
 
 // The box: the harness fits the interior generator error (order 2 in sigma) and keeps the
 // boundary-layer errors in their own summary columns.
 TEST(StudyCase, BoxInteriorGeneratorIsSecondOrder) {
   const StudyResult r = run_shipped_study("box2d_study.toml", "attnpde_box_study_test");
-  bool found = false;
-  for (const auto& f : r.fits) {
-    if (f.name != "generator_vs_sigma") continue;
-    found = true;
-    std::printf("box generator_vs_sigma slope %.4f CI [%.4f, %.4f]\n", f.fit.slope, f.fit.ci_low, f.fit.ci_high);
-    EXPECT_TRUE(f.passes());
-  }
-  EXPECT_TRUE(found);
+  const StudyFit* f = find_fit(r, "generator_vs_sigma");
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(f->passes());
   for (const auto& p : r.points) {
     EXPECT_GT(p.boundary_tokens, 0);
     EXPECT_GT(p.generator_boundary.l2, 10 * p.generator.l2) << "sigma = " << p.sigma;
