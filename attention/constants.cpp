@@ -1,5 +1,6 @@
 #include "attention/constants.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace attnpde {
@@ -14,8 +15,12 @@ double temperature(double sigma, double beta) {
   return std::pow(sigma, beta);
 }
 
-double layer_time(int layers, double tau, double beta, double sigma, int dim) {
-  return layers * tau * generator_constant(beta, dim) * sigma * sigma;
+double layer_time(long layers, double tau, double c, double sigma) {
+  return static_cast<double>(layers) * (tau * c * sigma * sigma);
+}
+
+long layers_for_time(double t, double tau, double c, double sigma) {
+  return std::max(1L, std::lround(t / (tau * c * sigma * sigma)));
 }
 
 }  // namespace attnpde

@@ -1,5 +1,5 @@
 #pragma once
-// Constants of the continuum limit of metric attention (THEORY.md section 2).
+// Constants of the continuum limit of metric attention (docs/theory.md section 2).
 
 namespace attnpde {
 
@@ -13,7 +13,12 @@ double generator_constant(double beta, int dim);
 /// Temperature eps = sigma^beta of the metric score rho = d_M^beta.
 double temperature(double sigma, double beta);
 
-/// Layer time t_K = K tau c sigma^2 reached by K residual layers.
-double layer_time(int layers, double tau, double beta, double sigma, int dim);
+/// Layer time t_K = K tau c sigma^2 reached by K residual layers, c = c(beta, n): the one
+/// place this product is formed (runs, studies, the PDE horizon, transport frames).
+double layer_time(long layers, double tau, double c, double sigma);
+
+/// The layer count K >= 1 whose time K tau c sigma^2 is closest to t (a study at a fixed
+/// horizon t).
+long layers_for_time(double t, double tau, double c, double sigma);
 
 }  // namespace attnpde

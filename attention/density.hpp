@@ -8,7 +8,7 @@
 #include <string>
 
 #include "attention/domain.hpp"
-#include "discretization/expression.hpp"
+#include "attention/expression.hpp"
 
 namespace attnpde {
 

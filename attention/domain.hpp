@@ -1,8 +1,12 @@
 #pragma once
-// The token domain Omega of THEORY.md section 1: the flat torus [0, 2 pi)^n with
+// The token domain Omega of docs/theory.md section 1: the flat torus [0, 2 pi)^n with
 // minimum-image displacements, the box [0, 1]^n (tokens only inside; the limit PDE has
 // zero-flux boundaries n . (p^gamma G grad u) = 0), or the whole space R^n (a Gaussian
 // token cloud for dot-product attention, section 5; no PDE grid).
+//
+// This header is the geometry both sides share (docs/theory.md section 1): attention,
+// the DMDA grid, the probe's query points and case validation all place nodes with
+// node_coordinate(). It has no PETSc and no attention numerics.
 
 #include <cmath>
 #include <stdexcept>
@@ -25,6 +29,11 @@ struct Domain {
     const double v = y - x;
     return periodic() ? v - torus_period * std::floor(v / torus_period + 0.5) : v;
   }
+  /// Offset of the grid nodes in units of h: nodes at i h on the torus (periodic nodes),
+  /// at (i + 1/2) h in the box (cell centres, the zero-flux walls on cell faces).
+  double node_offset() const { return periodic() ? 0.0 : 0.5; }
+  /// Coordinate of node i of a grid with spacing h = length() / nodes.
+  double node_coordinate(int i, double h) const { return (i + node_offset()) * h; }
   const char* name() const { return periodic() ? "torus" : (kind == DomainKind::box ? "box" : "space"); }
   static Domain from_string(const std::string& s) {
     if (s == "torus") return Domain{DomainKind::torus};

@@ -1,5 +1,5 @@
 #pragma once
-// Dense softmax attention with the metric score (THEORY.md section 1):
+// Dense softmax attention with the metric score (docs/theory.md section 1):
 //   K_ij = exp(-d_M(x_i, x_j)^beta / eps),  eps = sigma^beta,  A_ij = K_ij / sum_k K_ik,
 // self included, minimum-image displacements on the torus [0, 2 pi)^dim, plain ones in the
 // box [0, 1]^dim.

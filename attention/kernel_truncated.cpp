@@ -61,6 +61,15 @@ Cloud make_cloud(const Tokens& t, double radius) {
 
 }  // namespace
 
+double search_radius(const Eigen::MatrixXd& metric, double sigma, double cutoff) {
+  const double lambda_min = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(metric).eigenvalues().minCoeff();
+  return cutoff * sigma / std::sqrt(lambda_min);
+}
+
+bool search_radius_fits(const Domain& domain, double radius) {
+  return !domain.periodic() || radius < 0.5 * torus_period;
+}
+
 double expected_neighbours(long n, double p_max, const MetricScore& score, double cutoff) {
   const int dim = static_cast<int>(score.metric.rows());
   const double omega = dim == 1 ? 2.0 : (dim == 2 ? M_PI : 4.0 * M_PI / 3.0);  // unit-ball volume
@@ -77,10 +86,9 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
   if (!(cutoff > 0)) throw std::invalid_argument("the cutoff must be positive");
   if (n >= static_cast<std::size_t>(INT32_MAX)) throw std::invalid_argument("the truncated kernel supports N < 2^31");
   tail_fraction_ = boost::math::gamma_q(dim / score.beta, std::pow(cutoff, score.beta));
-  const double r = cutoff * score.sigma;
-  const double lambda_min = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(score.metric).eigenvalues().minCoeff();
-  const double radius = r / std::sqrt(lambda_min);  // Euclidean radius holding the d_M ball
-  if (tokens.domain.periodic() && !(radius < 0.5 * torus_period))
+  const double r = cutoff * score.sigma;  // the d_M ball kept
+  const double radius = search_radius(score.metric, score.sigma, cutoff);
+  if (!search_radius_fits(tokens.domain, radius))
     throw std::invalid_argument("the cutoff radius reaches half the torus period; use the dense kernel");
   const Cloud cloud = make_cloud(tokens, radius);
   const Tree tree(dim, cloud, nanoflann::KDTreeSingleIndexAdaptorParams(32));

@@ -1,5 +1,5 @@
 #pragma once
-// Truncated attention kernel for large N (THEORY.md section 1 with a cutoff): only the
+// Truncated attention kernel for large N (docs/theory.md section 1 with a cutoff): only the
 // pairs with d_M(x_i, x_j) <= r = cutoff * sigma are kept. The neighbour lists come from a
 // k-d tree (nanoflann) built once over the tokens and, on the torus, their periodic images
 // near the faces; candidates within the Euclidean radius r / sqrt(lambda_min(M)) are
@@ -49,6 +49,13 @@ class TruncatedKernel : public AttentionKernel {
   std::vector<double> val_;
   double build_seconds_ = 0;
 };
+
+/// The one radius rule of the truncated kernel: the Euclidean radius
+/// cutoff sigma / sqrt(lambda_min(M)) holds the ball d_M <= cutoff sigma.
+double search_radius(const Eigen::MatrixXd& metric, double sigma, double cutoff);
+/// Whether a search of this radius is well defined: on the torus it must stay below half
+/// the period (minimum images); in the box and the whole space any radius is.
+bool search_radius_fits(const Domain& domain, double radius);
 
 /// Expected neighbours per token within d_M <= cutoff sigma for density maximum p_max
 /// (normalized): N p_max omega_n (cutoff sigma)^n / sqrt(det M).

@@ -1,5 +1,5 @@
 #pragma once
-// Kramers-Moyal probe (THEORY.md section 4): the first two moments of one attention row
+// Kramers-Moyal probe (docs/theory.md section 4): the first two moments of one attention row
 // seen from a query point x,
 //   b(x) = sum_j A(x, x_j) (x_j - x),   D(x) = sum_j A(x, x_j) (x_j - x)(x_j - x)^T,
 // with A(x, x_j) = K(x, x_j) w_j / sum_k K(x, x_k) w_k (minimum-image displacements,
@@ -25,7 +25,7 @@ struct KramersMoyal {
 KramersMoyal kramers_moyal(const Tokens& tokens, const MetricScore& score, const double* weights,
                            const std::vector<std::array<double, 3>>& queries);
 
-/// Dot-product score rho(x, y) = -x^T B y at temperature eps (THEORY.md section 5):
+/// Dot-product score rho(x, y) = -x^T B y at temperature eps (docs/theory.md section 5):
 /// A(x, x_j) = softmax_j(x^T B x_j / eps), raw coordinates, max-shifted logits.
 /// For Gaussian tokens N(mu, Sigma): b = mu + Sigma B^T x / eps - x, D = Sigma + b b^T.
 KramersMoyal kramers_moyal_dot(const Tokens& tokens, const Eigen::MatrixXd& B, double eps,

@@ -1,6 +1,6 @@
 #pragma once
 // Residual attention layers u^{k+1} = u^k + tau (A u^k - u^k) on fixed tokens
-// (THEORY.md section 1): K layers approximate du/dt = L_gamma u at t_K = K tau c sigma^2.
+// (docs/theory.md section 1): K layers approximate du/dt = L_gamma u at t_K = K tau c sigma^2.
 
 #include <functional>
 #include <vector>

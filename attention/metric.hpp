@@ -1,6 +1,6 @@
 #pragma once
 // The learned metric M of the score rho = d_M(x,y)^beta, d_M^2 = (x-y)^T M (x-y)
-// (THEORY.md section 1), and its inverse G = M^-1 that appears in the limit PDE.
+// (docs/theory.md section 1), and its inverse G = M^-1 that appears in the limit PDE.
 
 #include <Eigen/Dense>
 #include <optional>

@@ -5,11 +5,28 @@
 
 namespace attnpde {
 
+const char* normalization_name(NormalizationKind kind) {
+  switch (kind) {
+    case NormalizationKind::softmax:
+      return "softmax";
+    case NormalizationKind::alpha:
+      return "alpha";
+    case NormalizationKind::sinkhorn:
+      return "sinkhorn";
+  }
+  return "?";
+}
+
 double normalization_gamma(const NormalizationSpec& spec) {
-  if (spec.kind == "softmax") return 2.0;
-  if (spec.kind == "alpha") return 2.0 * (1.0 - spec.alpha);
-  if (spec.kind == "sinkhorn") return 1.0;
-  throw std::invalid_argument("unknown normalization '" + spec.kind + "'");
+  switch (spec.kind) {
+    case NormalizationKind::softmax:
+      return 2.0;
+    case NormalizationKind::alpha:
+      return 2.0 * (1.0 - spec.alpha);
+    case NormalizationKind::sinkhorn:
+      return 1.0;
+  }
+  throw std::invalid_argument("unknown normalization");
 }
 
 namespace {
@@ -27,15 +44,14 @@ ColumnWeights column_weights(const Tokens& tokens, const MetricScore& score, con
 
 ColumnWeights column_weights(const AttentionKernel& kernel, const NormalizationSpec& spec) {
   ColumnWeights cw;
-  if (spec.kind == "softmax") return cw;
+  if (spec.kind == NormalizationKind::softmax) return cw;
   const std::size_t n = kernel.size();
-  if (spec.kind == "alpha") {
+  if (spec.kind == NormalizationKind::alpha) {
     const auto q = kernel_sums(kernel, nullptr);
     cw.w.resize(n);
     for (std::size_t j = 0; j < n; ++j) cw.w[j] = std::pow(q[j], -spec.alpha);
     return cw;
   }
-  if (spec.kind != "sinkhorn") throw std::invalid_argument("unknown normalization '" + spec.kind + "'");
   // K_ii = 1 and K_ij <= 1 keep s in [N^-1/2, 1]: the log form below never overflows.
   std::vector<double> log_s(n, 0.0);
   cw.w.assign(n, 1.0);

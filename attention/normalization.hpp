@@ -1,5 +1,5 @@
 #pragma once
-// Normalizations of the attention kernel (THEORY.md section 1). All three are written as
+// Normalizations of the attention kernel (docs/theory.md section 1). All three are written as
 // column weights w of the row-normalized kernel, A_ij = K_ij w_j / sum_k K_ik w_k:
 //   softmax:  w = 1                                   (limit gamma = 2)
 //   alpha:    w_j = q_j^-alpha, q = K 1                (gamma = 2 (1 - alpha))
@@ -17,10 +17,15 @@
 
 namespace attnpde {
 
+/// The normalizations, in the order of the case-file choices of attention.normalization.
+enum class NormalizationKind { softmax, alpha, sinkhorn };
+/// "softmax", "alpha" or "sinkhorn".
+const char* normalization_name(NormalizationKind kind);
+
 struct NormalizationSpec {
-  std::string kind = "softmax";  ///< "softmax" | "alpha" | "sinkhorn"
-  double alpha = 1.0;            ///< for "alpha", in [0, 1]
-  double sinkhorn_tol = 1e-12;   ///< target max_i |s_i (K s)_i - 1|
+  NormalizationKind kind = NormalizationKind::softmax;
+  double alpha = 1.0;           ///< for alpha, in [0, 1]
+  double sinkhorn_tol = 1e-12;  ///< target max_i |s_i (K s)_i - 1|
   int sinkhorn_max_iter = 2000;
 };
 
@@ -40,7 +45,7 @@ ColumnWeights column_weights(const AttentionKernel& kernel, const NormalizationS
 /// The same with the dense kernel of these tokens.
 ColumnWeights column_weights(const Tokens& tokens, const MetricScore& score, const NormalizationSpec& spec);
 
-/// c_i = w_i (K w)_i, the weights of the conserved sum (THEORY.md section 2 for softmax).
+/// c_i = w_i (K w)_i, the weights of the conserved sum (docs/theory.md section 2 for softmax).
 std::vector<double> conserved_weights(const AttentionKernel& kernel, const ColumnWeights& w);
 std::vector<double> conserved_weights(const Tokens& tokens, const MetricScore& score, const ColumnWeights& w);
 

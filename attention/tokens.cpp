@@ -76,8 +76,8 @@ Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sample
       const double v = static_cast<double>(r) / static_cast<double>(n) + shift[d];
       u[d] = v - std::floor(v);
     }
-    const auto x = uniform ? std::array<double, 3>{length * u[0], length * u[1], length * u[2]} : transform.map(u);
-    for (int d = 0; d < dim; ++d) t.coord[d][k] = x[d] < length ? x[d] : 0.0;
+    const auto y = uniform ? std::array<double, 3>{length * u[0], length * u[1], length * u[2]} : transform.map(u);
+    for (int d = 0; d < dim; ++d) t.coord[d][k] = y[d] < length ? y[d] : 0.0;
   }
   return t;
 }

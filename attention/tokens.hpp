@@ -25,7 +25,7 @@ struct Tokens {
   std::array<double, 3> point(std::size_t j) const;
 };
 
-/// Samplers of THEORY.md section 1: i.i.d. or low-discrepancy samples of p.
+/// Samplers of docs/theory.md section 1: i.i.d. or low-discrepancy samples of p.
 enum class Sampler { random, quasi };
 Sampler sampler_from_string(const std::string& name);
 

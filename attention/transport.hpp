@@ -1,5 +1,5 @@
 #pragma once
-// Token transport (THEORY.md section 4): the values are the positions themselves,
+// Token transport (docs/theory.md section 4): the values are the positions themselves,
 //   x_i <- x_i + tau sum_j A_ij (x_j - x_i)   (minimum-image displacements, wrapped back
 // into [0, 2 pi)^n), i.e. blurring mean shift: the token density follows the backward
 // heat equation dp/dt = -2 c sigma^2 div(G grad p) per unit layer time, so tokens

@@ -1,4 +1,4 @@
-// Benchmark of one implicit Crank-Nicolson step of the PDE (THEORY.md section 3) on the
+// Benchmark of one implicit Crank-Nicolson step of the PDE (docs/theory.md section 3) on the
 // periodic grid: (I - dt/2 L) u1 = (I + dt/2 L) u0 with L the conservative anisotropic
 // operator, G = [[2, .6], [.6, 1]]^-1 (3D: a full 3 x 3 metric), dt = h, KSP relative
 // tolerance 1e-10, a rough right-hand side.
@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "discretization/expression.hpp"
+#include "attention/expression.hpp"
 #include "discretization/grid.hpp"
 #include "discretization/operator.hpp"
 #include "solver/fourier_solver.hpp"

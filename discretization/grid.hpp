@@ -26,7 +26,7 @@ class Grid {
   const std::array<double, 3>& spacing() const { return h_; }
   const Domain& domain() const { return domain_; }
   /// Coordinate of node i along direction d.
-  double coordinate(int d, int i) const { return (domain_.periodic() ? i : i + 0.5) * h_[d]; }
+  double coordinate(int d, int i) const { return domain_.node_coordinate(i, h_[d]); }
   /// Coordinate of node 0 in every direction (the VTK origin).
   std::array<double, 3> origin() const;
   long total_nodes() const { return static_cast<long>(n_[0]) * n_[1] * n_[2]; }

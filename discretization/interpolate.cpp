@@ -51,7 +51,7 @@ double GridInterpolator::operator()(const double* x) const {
       base[d] = static_cast<int>(fl) - 2;
       lagrange_weights(s - fl + 2.0, w[d]);
     } else {
-      const double s = x[d] / h_[d] - 0.5;  // cell centres at (i + 1/2) h
+      const double s = x[d] / h_[d] - domain_.node_offset();  // cell centres at (i + 1/2) h
       base[d] = std::clamp(static_cast<int>(std::floor(s)) - 2, 0, n_[d] - support);
       lagrange_weights(s - base[d], w[d]);
     }

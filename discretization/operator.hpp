@@ -1,5 +1,5 @@
 #pragma once
-// The conservative weighted anisotropic operator of THEORY.md section 3:
+// The conservative weighted anisotropic operator of docs/theory.md section 3:
 //
 //   L u = w^-1 div(w G grad u) + b . grad u,   w = p^gamma,  G = M^-1 or a field G(x) (SPD),
 //

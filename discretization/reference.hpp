@@ -1,5 +1,5 @@
 #pragma once
-// Continuum references (THEORY.md sections 2 and 7):
+// Continuum references (docs/theory.md sections 2 and 7):
 //  - the limit generator L_gamma u = div(G grad u) + gamma (G grad log p) . grad u at a
 //    point, from the expressions of u and p by fourth-order central differences
 //    (step 5e-3: truncation ~1e-9 relative for O(1) wavenumbers, round-off ~1e-11);
@@ -10,7 +10,7 @@
 #include <array>
 #include <vector>
 
-#include "discretization/expression.hpp"
+#include "attention/expression.hpp"
 
 namespace attnpde {
 

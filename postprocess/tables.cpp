@@ -6,6 +6,10 @@
 
 namespace attnpde {
 
+std::string component_name(const std::string& base, int k, int m) {
+  return m == 1 ? base : base + "_" + std::to_string(k);
+}
+
 CsvWriter::CsvWriter(const std::string& path, const std::vector<std::string>& columns)
     : out_(path), columns_(columns.size()), path_(path) {
   if (!out_) throw std::runtime_error("cannot write " + path);

@@ -7,6 +7,10 @@
 
 namespace attnpde {
 
+/// Output name of component k of m: `base` for a scalar field, base_k for a vector (CSV
+/// columns and VTK arrays).
+std::string component_name(const std::string& base, int k, int m);
+
 class CsvWriter {
  public:
   CsvWriter(const std::string& path, const std::vector<std::string>& columns);

@@ -1,6 +1,6 @@
 #pragma once
 // Time integration of du/dt = L u (+ s(x, t)) with PETSc TS, L from
-// discretization/operator.hpp (THEORY.md section 3).
+// discretization/operator.hpp (docs/theory.md section 3).
 //
 // The problem is linear (TS_LINEAR), so each implicit step is one KSP solve. Implicit
 // methods see the implicit form F(t, u, u') = u' - L u - s with Jacobian shift I - L; that

@@ -31,7 +31,7 @@ TEST(ContinuousDepth, LayersConvergeToTheOdeFirstOrderInTau) {
   std::vector<double> diffs;
   for (double tau : {0.4, 0.2, 0.1}) {
     const int layers = static_cast<int>(std::lround(t_end / (tau * c * s.sigma * s.sigma)));
-    ASSERT_NEAR(layer_time(layers, tau, 2.0, s.sigma, 2), t_end, 1e-12);
+    ASSERT_NEAR(layer_time(layers, tau, generator_constant(2.0, 2), s.sigma), t_end, 1e-12);
     std::vector<double> u = u0;
     run_layers(t, s, tau, layers, u);
     double d = 0;

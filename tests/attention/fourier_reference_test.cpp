@@ -1,4 +1,4 @@
-// T2 on the uniform torus (THEORY.md section 2): with p uniform and beta = 2, K layers act
+// T2 on the uniform torus (docs/theory.md section 2): with p uniform and beta = 2, K layers act
 // on the Fourier mode k as (1 - tau + tau lambda_k)^K, lambda_k = exp(-sigma^2 k^T G k/4),
 // an exact N -> infinity reference at finite sigma. Many quasi-random tokens must match it
 // far more closely than the heat semigroup exp(-t_K k^T G k) does (the O(sigma^2) bias).
@@ -26,7 +26,7 @@ TEST(UniformTorus, LayersMatchFourierMultiplier) {
   const Eigen::MatrixXd G = m.inverse();
   const double sigma = 0.3, tau = 0.5;
   const int layers = 20;
-  const double t_k = layer_time(layers, tau, 2.0, sigma, 2);
+  const double t_k = layer_time(layers, tau, generator_constant(2.0, 2), sigma);
   const std::vector<Mode> modes = {{1, 0, 1.0, 0.0}, {1, 2, 0.5, 0.3}, {0, 3, 0.2, -1.0}};
 
   auto field = [&](double x, double y, auto multiplier) {

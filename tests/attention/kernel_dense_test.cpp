@@ -1,4 +1,4 @@
-// T0 (THEORY.md section 7): exact identities of softmax attention with a metric score.
+// T0 (docs/theory.md section 7): exact identities of softmax attention with a metric score.
 #include "attention/kernel_dense.hpp"
 
 #include <gtest/gtest.h>
@@ -71,7 +71,7 @@ TEST(SoftmaxRows, FastPathEqualsExplicitRows) {
 }
 
 TEST(DegreeWeightedMass, ConservedByEachLayer) {
-  // sum_i d_i (A u)_i = sum_i d_i u_i for symmetric K (THEORY.md section 2).
+  // sum_i d_i (A u)_i = sum_i d_i u_i for symmetric K (docs/theory.md section 2).
   const double rel_tol = 1e-12;
   for (int dim = 1; dim <= 3; ++dim) {
     const Tokens t = sample(dim, 700);

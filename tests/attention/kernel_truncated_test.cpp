@@ -54,7 +54,7 @@ TEST(TruncatedKernel, AgreesWithDenseWithinTheReportedBound) {
     const auto u = values(t);
     double umax = 0;
     for (double v : u) umax = std::max(umax, std::abs(v));
-    for (const char* norm : {"softmax", "alpha"}) {
+    for (const NormalizationKind norm : {NormalizationKind::softmax, NormalizationKind::alpha}) {
       NormalizationSpec spec;
       spec.kind = norm;
       spec.alpha = 0.5;
@@ -66,7 +66,8 @@ TEST(TruncatedKernel, AgreesWithDenseWithinTheReportedBound) {
       for (std::size_t j = 0; j < t.size(); ++j) diff = std::max(diff, std::abs(a[j] - b[j]));
       const double bound = sparse.neglected_bound(w.data());
       std::printf("dim %d %s beta %.0f %s: %.1f neighbours, max diff %.3e, bound %.3e\n", cfg.dim,
-                  Domain{cfg.domain}.name(), cfg.beta, norm, sparse.mean_neighbours(), diff, 2 * bound * umax);
+                  Domain{cfg.domain}.name(), cfg.beta, normalization_name(norm), sparse.mean_neighbours(), diff,
+                  2 * bound * umax);
       EXPECT_LE(diff, 2 * bound * umax + 1e-13);
       EXPECT_LT(bound, 1e-5);
       EXPECT_LT(sparse.mean_neighbours(), 0.5 * static_cast<double>(t.size()));
@@ -115,7 +116,7 @@ TEST(TruncatedKernel, SinkhornIsDoublyStochastic) {
   const Tokens t = sample_tokens(p, 4000, 3, Sampler::random);
   const TruncatedKernel k(t, MetricScore{metric(2), 2.0, 0.2}, 5.0);
   NormalizationSpec spec;
-  spec.kind = "sinkhorn";
+  spec.kind = NormalizationKind::sinkhorn;
   const ColumnWeights w = column_weights(k, spec);
   EXPECT_TRUE(w.converged);
   EXPECT_LE(w.marginal_error, 1e-11);

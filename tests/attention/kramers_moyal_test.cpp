@@ -1,4 +1,4 @@
-// T4 (THEORY.md section 4): the Kramers-Moyal moments of metric attention at query points
+// T4 (docs/theory.md section 4): the Kramers-Moyal moments of metric attention at query points
 // off the tokens match b = c sigma^2 gamma G grad log p and D = 2 c sigma^2 G, with an
 // error that shrinks like sigma^2 relative to the leading term.
 #include "attention/kramers_moyal.hpp"
@@ -18,7 +18,7 @@ struct ProbeErrors {
   double drift, diffusion;  // max relative errors over the queries
 };
 
-ProbeErrors probe_errors(double sigma, const std::string& normalization) {
+ProbeErrors probe_errors(double sigma, NormalizationKind normalization) {
   // p = exp(0.4 cos x + 0.3 sin y): grad log p = (-0.4 sin x, 0.3 cos y).
   const Density p("exp(0.4*cos(x) + 0.3*sin(y))", 2);
   const Tokens t = sample_tokens(p, 20000, 1, Sampler::quasi);
@@ -53,8 +53,9 @@ ProbeErrors probe_errors(double sigma, const std::string& normalization) {
 }
 
 TEST(KramersMoyal, MetricAttentionMatchesSectionFour) {
-  for (const char* norm : {"softmax", "sinkhorn"}) {
-    const ProbeErrors coarse = probe_errors(0.3, norm), fine = probe_errors(0.15, norm);
+  for (const NormalizationKind kind : {NormalizationKind::softmax, NormalizationKind::sinkhorn}) {
+    const char* norm = normalization_name(kind);
+    const ProbeErrors coarse = probe_errors(0.3, kind), fine = probe_errors(0.15, kind);
     std::printf("%-8s sigma 0.30: drift %.4f diffusion %.4f; sigma 0.15: drift %.4f diffusion %.4f\n", norm,
                 coarse.drift, coarse.diffusion, fine.drift, fine.diffusion);
     EXPECT_LT(fine.drift, 0.05) << norm;

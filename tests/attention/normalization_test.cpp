@@ -1,4 +1,4 @@
-// Normalizations (THEORY.md sections 1, 2 and target T3): Sinkhorn is doubly stochastic,
+// Normalizations (docs/theory.md sections 1, 2 and target T3): Sinkhorn is doubly stochastic,
 // alpha = 0 is softmax, every normalization conserves sum_i c_i u_i, and the generator
 // of each one converges to p^-gamma div(p^gamma G grad u) with its own gamma: softmax 2,
 // Sinkhorn 1, alpha = 1 gives 0 (div(G grad u) on a non-uniform density).
@@ -24,7 +24,7 @@ MetricScore score(double sigma) {
   return MetricScore{m, 2.0, sigma};
 }
 
-NormalizationSpec spec(const std::string& kind, double alpha = 1.0) {
+NormalizationSpec spec(NormalizationKind kind, double alpha = 1.0) {
   NormalizationSpec s;
   s.kind = kind;
   s.alpha = alpha;
@@ -35,7 +35,7 @@ TEST(Sinkhorn, DoublyStochasticToItsTolerance) {
   const Density p(density_expr, 2);
   const Tokens t = sample_tokens(p, 400, 3, Sampler::random);
   const MetricScore s = score(0.4);
-  const ColumnWeights w = column_weights(t, s, spec("sinkhorn"));
+  const ColumnWeights w = column_weights(t, s, spec(NormalizationKind::sinkhorn));
   ASSERT_TRUE(w.converged);
   EXPECT_LE(w.marginal_error, 1e-12);
   EXPECT_GT(w.iterations, 0);
@@ -56,7 +56,7 @@ TEST(Sinkhorn, DoublyStochasticToItsTolerance) {
 TEST(Sinkhorn, ReportsWhenTheIterationCapIsHit) {
   const Density p(density_expr, 2);
   const Tokens t = sample_tokens(p, 300, 3, Sampler::random);
-  NormalizationSpec sp = spec("sinkhorn");
+  NormalizationSpec sp = spec(NormalizationKind::sinkhorn);
   sp.sinkhorn_max_iter = 2;
   const ColumnWeights w = column_weights(t, score(0.4), sp);
   EXPECT_FALSE(w.converged);
@@ -68,18 +68,19 @@ TEST(AlphaNormalization, AlphaZeroIsSoftmax) {
   const Tokens t = sample_tokens(p, 500, 5, Sampler::random);
   std::vector<double> u(t.size()), a(t.size()), b(t.size());
   for (std::size_t j = 0; j < t.size(); ++j) u[j] = std::cos(t.coord[0][j]);
-  const ColumnWeights w = column_weights(t, score(0.3), spec("alpha", 0.0));
+  const ColumnWeights w = column_weights(t, score(0.3), spec(NormalizationKind::alpha, 0.0));
   apply_attention(t, score(0.3), u.data(), a.data());
   apply_attention(t, score(0.3), u.data(), b.data(), nullptr, w.data());
   for (std::size_t j = 0; j < t.size(); ++j) EXPECT_NEAR(a[j], b[j], 1e-14);
-  EXPECT_EQ(normalization_gamma(spec("alpha", 0.25)), 1.5);
+  EXPECT_EQ(normalization_gamma(spec(NormalizationKind::alpha, 0.25)), 1.5);
 }
 
 TEST(Normalizations, EveryLayerConservesTheWeightedSum) {
   const Density p(density_expr, 2);
   const Tokens t = sample_tokens(p, 600, 9, Sampler::random);
   const MetricScore s = score(0.35);
-  for (const auto& sp : {spec("softmax"), spec("alpha", 0.5), spec("alpha", 1.0), spec("sinkhorn")}) {
+  for (const auto& sp : {spec(NormalizationKind::softmax), spec(NormalizationKind::alpha, 0.5),
+                         spec(NormalizationKind::alpha, 1.0), spec(NormalizationKind::sinkhorn)}) {
     const ColumnWeights w = column_weights(t, s, sp);
     const auto c = conserved_weights(t, s, w);
     std::vector<double> u(t.size());
@@ -92,7 +93,7 @@ TEST(Normalizations, EveryLayerConservesTheWeightedSum) {
     run_layers(t, s, 0.6, 4, u, {}, w.data());
     double m = 0;
     for (std::size_t j = 0; j < t.size(); ++j) m += c[j] * u[j];
-    EXPECT_NEAR(m, m0, 1e-12 * scale) << sp.kind << " alpha " << sp.alpha;
+    EXPECT_NEAR(m, m0, 1e-12 * scale) << normalization_name(sp.kind) << " alpha " << sp.alpha;
   }
 }
 
@@ -115,7 +116,8 @@ TEST(Normalizations, GeneratorConvergesToItsOwnGamma) {
     for (int g = 0; g < 3; ++g) lu[g][j] = continuum_generator(u_expr, p_expr, G, g, x.data(), 2);
   }
   const double cst = generator_constant(2.0, 2);
-  for (const auto& sp : {spec("softmax"), spec("sinkhorn"), spec("alpha", 1.0), spec("alpha", 0.5)}) {
+  for (const auto& sp : {spec(NormalizationKind::softmax), spec(NormalizationKind::sinkhorn),
+                         spec(NormalizationKind::alpha, 1.0), spec(NormalizationKind::alpha, 0.5)}) {
     const ColumnWeights w = column_weights(t, s, sp);
     std::vector<double> au(t.size());
     apply_attention(t, s, u.data(), au.data(), nullptr, w.data());
@@ -130,12 +132,12 @@ TEST(Normalizations, GeneratorConvergesToItsOwnGamma) {
       err[g] = std::sqrt(d / n);
     }
     const int own = static_cast<int>(normalization_gamma(sp));
-    std::printf("%-8s alpha %.1f gamma %d: error vs L_0 %.4f, L_1 %.4f, L_2 %.4f\n", sp.kind.c_str(), sp.alpha, own,
-                err[0], err[1], err[2]);
-    EXPECT_LT(err[own], 0.05) << sp.kind;
+    std::printf("%-8s alpha %.1f gamma %d: error vs L_0 %.4f, L_1 %.4f, L_2 %.4f\n", normalization_name(sp.kind),
+                sp.alpha, own, err[0], err[1], err[2]);
+    EXPECT_LT(err[own], 0.05) << normalization_name(sp.kind);
     for (int g = 0; g < 3; ++g)
       if (g != own) {
-        EXPECT_LT(3 * err[own], err[g]) << sp.kind << " vs gamma " << g;
+        EXPECT_LT(3 * err[own], err[g]) << normalization_name(sp.kind) << " vs gamma " << g;
       }
   }
 }

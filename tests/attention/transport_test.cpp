@@ -1,4 +1,4 @@
-// Token transport (THEORY.md section 4): blurring mean shift moves each token by tau b(x_i)
+// Token transport (docs/theory.md section 4): blurring mean shift moves each token by tau b(x_i)
 // and makes the tokens cluster.
 #include "attention/transport.hpp"
 

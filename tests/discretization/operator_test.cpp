@@ -1,11 +1,11 @@
-// The conservative weighted anisotropic operator (THEORY.md section 3).
+// The conservative weighted anisotropic operator (docs/theory.md section 3).
 #include "discretization/operator.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "discretization/expression.hpp"
+#include "attention/expression.hpp"
 #include "discretization/reference.hpp"
 #include "support/orders.hpp"
 

@@ -41,7 +41,7 @@ TEST(FourierMultipliers, LayersApproachHeatAsSigmaShrinks) {
   }
 }
 
-// THEORY.md section 2 (the seed paper's Theorem 4): for n = 3 and gamma = 2 the limit is
+// docs/theory.md section 2 (the seed paper's Theorem 4): for n = 3 and gamma = 2 the limit is
 // conformal, L_2 u = p^(4/(n-2)) Delta_gbar u with gbar = p^(4/(n-2)) M. The Laplace-Beltrami
 // operator Delta_g u = |g|^-1/2 d_i(|g|^1/2 g^ij d_j u) is evaluated here by nested
 // fourth-order differences, independently of continuum_generator.

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "discretization/expression.hpp"
+#include "attention/expression.hpp"
 #include "solver/pde_solver.hpp"
 
 namespace attnpde {

@@ -1,5 +1,5 @@
 // Space-time manufactured solutions of du/dt = w^-1 div(w G grad u) + b . grad u + s
-// (THEORY.md section 3) in 1D, 2D and 3D, on the torus and in the zero-flux box, with
+// (docs/theory.md section 3) in 1D, 2D and 3D, on the torus and in the zero-flux box, with
 // constant and varying G, with and without drift: u = exp(-t) phi(x), so
 // s = -exp(-t) (phi + L_gamma phi + b . grad phi). Crank-Nicolson with dt proportional to h:
 // the error at the nodes is O(h^2).
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "discretization/expression.hpp"
+#include "attention/expression.hpp"
 #include "discretization/reference.hpp"
 #include "solver/pde_solver.hpp"
 #include "support/orders.hpp"

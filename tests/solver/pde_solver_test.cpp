@@ -1,11 +1,11 @@
-// Time integration of du/dt = L u + s with PETSc TS (THEORY.md section 3).
+// Time integration of du/dt = L u + s with PETSc TS (docs/theory.md section 3).
 #include "solver/pde_solver.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "discretization/expression.hpp"
+#include "attention/expression.hpp"
 #include "discretization/reference.hpp"
 #include "support/orders.hpp"
 

@@ -1,4 +1,4 @@
-#include "discretization/expression.hpp"
+#include "attention/expression.hpp"
 
 #include <muParser.h>
 

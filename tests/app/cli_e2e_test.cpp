@@ -64,6 +64,17 @@ std::vector<std::string> lines(const std::string& text) {
   return v;
 }
 
+std::vector<std::vector<std::string>> csv_cells(const fs::path& path) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& line : lines(slurp(path))) {
+    std::vector<std::string> row;
+    std::istringstream in(line);
+    for (std::string x; std::getline(in, x, ',');) row.push_back(x);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
 TEST(CliBadInput, EachBadCaseExitsTwoWithLocationAndWritesNothing) {
   const auto expected = lines(slurp(source_dir + "/tests/data/bad/expected.txt"));
   int checked = 0;
@@ -159,6 +170,12 @@ TEST(CliRun, DefaultCaseWritesEveryOutputAndVtkReadsBack) {
   for (const char* key : {"\"version\"", "\"git_commit\"", "\"seed\"", "\"timings_seconds\"", "\"err_l2\"",
                           "\"gen_err_l2\"", "\"case\"", "\"threads\"", "\"ksp_iterations\""})
     EXPECT_NE(manifest.find(key), std::string::npos) << key;
+  // Result fields as numbers: a scalar field has one component; t = K tau c sigma^2.
+  EXPECT_NE(manifest.find("\"components\": 1,"), std::string::npos);
+  EXPECT_NE(manifest.find("\"t\": 0.3125,"), std::string::npos);
+  EXPECT_NE(manifest.find("\"generator_constant_c\": 0.25,"), std::string::npos);
+  EXPECT_NE(manifest.find("\"gamma\": 2,"), std::string::npos);
+  EXPECT_NE(manifest.find("\"outputs\": ["), std::string::npos);
 
   // Token frames: every layer written (every = 4, layers = 40: 11 frames) at t = k tau c sigma^2.
   const auto tokens = pvd_entries(out / "tokens.pvd");
@@ -215,6 +232,58 @@ TEST(CliKeys, ReadmeReferenceIsCurrent) {
   const std::string readme = slurp(source_dir + "/README.md");
   EXPECT_NE(readme.find(r.out), std::string::npos)
       << "README.md's case-file reference differs from `attnpde keys`; paste its output into README.md";
+}
+
+// run and study share one measurement of a point (solver/app/point.hpp): a study of one
+// point and `run` of the same (N, sigma, seed, layers) write the same summary row, digit
+// for digit (all but the seconds), on the torus and in the box, for layers and continuous
+// depth.
+TEST(CliRun, StudyPointEqualsTheSameRunToTheLastDigit) {
+  struct Variant {
+    const char* file;
+    const char* extra;
+  };
+  for (const Variant v : {Variant{"torus2d_metric.toml", ""}, Variant{"box2d_neumann.toml", ""},
+                          Variant{"torus1d_laplace.toml", "--set attention.depth=continuous "}}) {
+    const std::string base = std::string("cases/") + v.file + " --quiet --set tokens.n=1200 --set 'pde.grid=" +
+                             (std::string(v.file).find("1d") != std::string::npos ? "[64]" : "[32, 32]") + "' " +
+                             v.extra;
+    const fs::path st = scratch("point_study"), ru = scratch("point_run");
+    const Result a = run("study " + base +
+                         "--set 'study.n=[1200]' --set 'study.sigma=[0.3]' --set study.seeds=1 "
+                         "--set study.time=0.05 --set study.path=none --out '" +
+                         st.string() + "'");
+    ASSERT_EQ(a.rc, 0) << v.file << ": " << a.err;
+    const auto study_rows = csv_cells(st / "summary.csv");
+    ASSERT_EQ(study_rows.size(), 2u);
+    const std::string layers = study_rows[1][3];
+    const Result b = run("run " + base + "--set attention.sigma=0.3 --set attention.layers=" + layers +
+                         " --set output.vtk=false --out '" + ru.string() + "'");
+    ASSERT_EQ(b.rc, 0) << v.file << ": " << b.err;
+    const auto run_rows = csv_cells(ru / "summary.csv");
+    ASSERT_EQ(run_rows.size(), 2u);
+    ASSERT_EQ(run_rows[0], study_rows[0]);
+    for (std::size_t k = 0; k < run_rows[0].size(); ++k) {
+      if (run_rows[0][k] == "seconds") continue;
+      EXPECT_EQ(run_rows[1][k], study_rows[1][k]) << v.file << ": " << run_rows[0][k];
+    }
+  }
+}
+
+// `attnpde check` infers what a case is for, and a PDE-only case without [tokens] passes.
+TEST(CliCheck, InfersThePurposeAndAcceptsPdeOnlyCases) {
+  const Result pde = run("check cases/box2d_pde.toml");
+  EXPECT_EQ(pde.rc, 0) << pde.err;
+  EXPECT_NE(pde.err.find("valid for `attnpde pde`"), std::string::npos) << pde.err;
+  EXPECT_EQ(run("check cases/box2d_pde.toml --for pde").rc, 0);
+  const Result as_run = run("check cases/box2d_pde.toml --for run");
+  EXPECT_EQ(as_run.rc, 2);
+  EXPECT_NE(as_run.err.find("tokens.n: missing required key"), std::string::npos) << as_run.err;
+  const Result study = run("check cases/torus2d_study.toml");
+  EXPECT_NE(study.err.find("valid for `attnpde study`"), std::string::npos) << study.err;
+  const Result dir = run("check cases");
+  EXPECT_EQ(dir.rc, 2);
+  EXPECT_NE(dir.err.find("cases: error: is a directory"), std::string::npos) << dir.err;
 }
 
 TEST(CliCheck, EveryShippedCaseValidates) {
@@ -370,7 +439,7 @@ TEST(CliRun, TransportCaseClusters) {
 namespace {
 
 // `attnpde pde`: the solver alone writes pde.frames + 1 readable frames and conserves the
-// weighted mass sum w u h^n to round-off (THEORY.md section 3).
+// weighted mass sum w u h^n to round-off (docs/theory.md section 3).
 TEST(CliPde, SolverAloneConservesWeightedMass) {
   const fs::path out = scratch("pde");
   const Result r =
@@ -397,7 +466,7 @@ TEST(CliPde, SolverAloneConservesWeightedMass) {
 
 namespace {
 
-// Box domain (THEORY.md section 2): in the interior the generator approaches the
+// Box domain (docs/theory.md section 2): in the interior the generator approaches the
 // zero-flux limit at O(sigma^2); in the boundary layer (3 sigma from the walls) it does
 // not (u0 violates the conormal condition there, so the layer error grows as sigma falls).
 TEST(CliRun, BoxShowsTheZeroFluxLimitInTheInterior) {
@@ -514,7 +583,7 @@ TEST(CliPde, TwoRanksWriteAParallelImageEqualToTheSerialOne) {
 
 namespace {
 
-// Dot-product attention on the Gaussian cloud (THEORY.md section 5, T4): the measured
+// Dot-product attention on the Gaussian cloud (docs/theory.md section 5, T4): the measured
 // moments match b = mu + Sigma B^T x / eps - x and D = Sigma + b b^T to the sampling error
 // of 200000 tokens; `run` refuses the dot score (no diffusion limit), and so does a torus.
 TEST(CliProbe, DotProductMatchesTheExponentialTilt) {
@@ -576,17 +645,6 @@ TEST(CliRun, TruncatedKernelMatchesDense) {
 
 namespace {
 
-std::vector<std::vector<std::string>> csv_cells(const fs::path& path) {
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& line : lines(slurp(path))) {
-    std::vector<std::string> row;
-    std::istringstream in(line);
-    for (std::string x; std::getline(in, x, ',');) row.push_back(x);
-    rows.push_back(row);
-  }
-  return rows;
-}
-
 // A vector field u (initial.u0 as an array): every component evolves exactly as the same
 // expression would alone, on the attention side and on the PDE side.
 TEST(CliRun, VectorValuesEvolveComponentByComponent) {
@@ -617,6 +675,8 @@ TEST(CliRun, VectorValuesEvolveComponentByComponent) {
   vtkDataSet* cloud = read_vtk(reader, (vec / frames.back().second).string(), complaints);
   EXPECT_EQ(complaints.count, 0);
   EXPECT_NE(cloud->GetPointData()->GetArray("u_attn_1"), nullptr);
+  // The manifest counts the components (a number, not a copy of the manifest).
+  EXPECT_NE(slurp(vec / "manifest.json").find("\"components\": 2,"), std::string::npos);
   const Result bad = run(base + "--set 'initial.u0=[]' --out '" + scratch("vector_bad").string() + "'");
   EXPECT_EQ(bad.rc, 2);
   EXPECT_NE(bad.err.find("initial.u0"), std::string::npos) << bad.err;

@@ -5,7 +5,8 @@
 // attention section), writes frames every pde.t_end / pde.frames to fields.pvd, and a
 // manifest with steps, KSP iterations and the conserved weighted mass sum w u h^n.
 
-#include "solver/runner.hpp"
+#include "solver/app/manifest.hpp"
+#include "solver/app/problem.hpp"
 
 namespace attnpde {
 

@@ -1,12 +1,13 @@
-#include "solver/pde_runner.hpp"
+#include "solver/app/pde_command.hpp"
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 
-#include "postprocess/vtk_writer.hpp"
-#include "solver/progress.hpp"
+#include "postprocess/tables.hpp"
+#include "postprocess/vtk_grid.hpp"
+#include "solver/app/progress.hpp"
 
 namespace attnpde {
 
@@ -19,7 +20,7 @@ PdeRunResult run_pde(const Case& c, const RunSettings& s) {
   const int m_comp = prob.components();
   const auto pdes = prob.make_pdes(grid);
   PdeRunResult r;
-  r.t_end = c.pde_t_end > 0 ? c.pde_t_end : c.layers * c.tau * prob.constant() * c.sigma * c.sigma;
+  r.t_end = c.pde_t_end > 0 ? c.pde_t_end : prob.layer_time(c.layers, c.sigma);
 
   // Weighted mass sum_i w_i u_i h^n, w = p^gamma: conserved exactly by the scheme (summed
   // over the components of a vector field).
@@ -66,15 +67,7 @@ PdeRunResult run_pde(const Case& c, const RunSettings& s) {
                          .set("gamma", gamma)
                          .set("weighted_mass_initial", r.mass_initial)
                          .set("weighted_mass_final", r.mass_final));
-    m.set("pde", Json::object()
-                     .set("ts_type", r.stats.ts_type)
-                     .set("dt", r.stats.dt)
-                     .set("steps", r.stats.steps)
-                     .set("ksp_type", r.stats.ksp_type)
-                     .set("pc_type", r.stats.pc_type)
-                     .set("mg_levels", r.stats.mg_levels)
-                     .set("ksp_iterations", r.stats.ksp_iterations)
-                     .set("seconds", r.stats.seconds));
+    m.set("pde", pde_stats_json(r.stats));
     m.set(
         "timings_seconds",
         Json::object().set("total", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()));

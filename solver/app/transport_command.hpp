@@ -5,7 +5,8 @@
 // clustering.csv (layer, t, clusters, mean nearest-neighbour distance), tokens.pvd with
 // one .vtu per written layer, and manifest.json.
 
-#include "solver/runner.hpp"
+#include "solver/app/manifest.hpp"
+#include "solver/app/problem.hpp"
 
 namespace attnpde {
 

@@ -1,4 +1,4 @@
-#include "solver/progress.hpp"
+#include "solver/app/progress.hpp"
 
 #include <cstdio>
 

@@ -1,12 +1,12 @@
-// T1 and T2 (THEORY.md section 7) through the shipped study case, exactly as a user runs
+// T1 and T2 (docs/theory.md section 7) through the shipped study case, exactly as a user runs
 // it: the generator bias is O(sigma^2), the dynamics error at a fixed horizon is
 // O(sigma^2), and along sigma = C N^(-1/8) both fall like N^(-1/4).
-#include "solver/study.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
+
+#include "solver/app/study_command.hpp"
 
 namespace attnpde {
 namespace {

@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "postprocess/rates.hpp"
-#include "solver/runner.hpp"
+#include "solver/app/manifest.hpp"
+#include "solver/app/point.hpp"
 
 namespace attnpde {
 
@@ -19,7 +20,7 @@ struct StudyFit {
   std::string against;   ///< "sigma" | "n"
   std::string fixed;     ///< what is held fixed, as text
   RateFit fit;
-  double expected = 0.0;  ///< THEORY.md value (NaN when none applies)
+  double expected = 0.0;  ///< docs/theory.md value (NaN when none applies)
 
   /// Passes when the 95% interval holds the expected slope or the slope is within
   /// rate_tolerance of it (deterministic lattice tokens give intervals narrower than the
@@ -27,7 +28,7 @@ struct StudyFit {
   bool passes() const;
 };
 
-/// Tolerance on an observed slope (THEORY.md section 7: "or the error is below the
+/// Tolerance on an observed slope (docs/theory.md section 7: "or the error is below the
 /// stated tolerance").
 inline constexpr double rate_tolerance = 0.1;
 

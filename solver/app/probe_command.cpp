@@ -1,4 +1,4 @@
-#include "solver/probe.hpp"
+#include "solver/app/probe_command.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -7,8 +7,8 @@
 #include <functional>
 
 #include "attention/constants.hpp"
+#include "attention/expression.hpp"
 #include "attention/kramers_moyal.hpp"
-#include "discretization/expression.hpp"
 #include "postprocess/tables.hpp"
 #include "postprocess/vtk_writer.hpp"
 
@@ -19,7 +19,7 @@ ProbeSummary run_probe(const Case& c, const RunSettings& s) {
   const Problem prob(c);
   const Tokens tokens = prob.sample(c.n, c.seed);
   const int dim = c.dim;
-  const bool dot = c.score == "dot";
+  const bool dot = c.score == Score::dot;
 
   // Query grid: the nodes of the torus (i h), cell centres of the box ((i + 1/2) h), or
   // for the Gaussian cloud the cell centres of mu +- 2 standard deviations.
@@ -34,7 +34,7 @@ ProbeSummary run_probe(const Case& c, const RunSettings& s) {
       origin[d] = c.gauss_mean[static_cast<std::size_t>(d)] - 2.0 * sd + 0.5 * h[d];
     } else {
       h[d] = prob.domain().length() / nodes[d];
-      origin[d] = prob.domain().periodic() ? 0.0 : 0.5 * h[d];
+      origin[d] = prob.domain().node_coordinate(0, h[d]);
     }
     total *= static_cast<std::size_t>(nodes[d]);
   }
@@ -42,7 +42,9 @@ ProbeSummary run_probe(const Case& c, const RunSettings& s) {
   for (std::size_t k = 0; k < total; ++k) {
     std::size_t rest = k;
     for (int d = 0; d < dim; ++d) {
-      queries[k][d] = origin[d] + static_cast<double>(rest % static_cast<std::size_t>(nodes[d])) * h[d];
+      const int i = static_cast<int>(rest % static_cast<std::size_t>(nodes[d]));
+      // Domain queries sit on the PDE grid's nodes (attention/domain.hpp).
+      queries[k][d] = dot ? origin[d] + i * h[d] : prob.domain().node_coordinate(i, h[d]);
       rest /= static_cast<std::size_t>(nodes[d]);
     }
   }

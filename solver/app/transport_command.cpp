@@ -1,4 +1,4 @@
-#include "solver/transport_runner.hpp"
+#include "solver/app/transport_command.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -7,7 +7,7 @@
 #include "attention/transport.hpp"
 #include "postprocess/tables.hpp"
 #include "postprocess/vtk_writer.hpp"
-#include "solver/progress.hpp"
+#include "solver/app/progress.hpp"
 
 namespace attnpde {
 
@@ -19,7 +19,6 @@ TransportResult run_transport(const Case& c, const RunSettings& s) {
   Tokens tokens = initial;
   const MetricScore score = prob.score(c.sigma);
   const double link = 0.1 * c.sigma;  // see attention/transport.hpp
-  const double dt_layer = c.tau * prob.constant() * c.sigma * c.sigma;
   if (root) std::filesystem::create_directories(s.out_dir + "/vtk");
 
   std::vector<std::vector<double>> rows;
@@ -27,7 +26,8 @@ TransportResult run_transport(const Case& c, const RunSettings& s) {
   TransportResult result;
   auto frame = [&](int k) {
     const ClusterStats cs = cluster_stats(tokens, c.metric, link);
-    rows.push_back({static_cast<double>(k), k * dt_layer, static_cast<double>(cs.clusters), cs.mean_nearest_neighbour});
+    rows.push_back({static_cast<double>(k), prob.layer_time(k, c.sigma), static_cast<double>(cs.clusters),
+                    cs.mean_nearest_neighbour});
     if (k == 0) {
       result.clusters_initial = cs.clusters;
       result.nearest_initial = cs.mean_nearest_neighbour;
@@ -38,7 +38,7 @@ TransportResult run_transport(const Case& c, const RunSettings& s) {
     char name[64];
     std::snprintf(name, sizeof name, "tokens_%06d.vtu", k);
     write_tokens_vtu(s.out_dir + "/vtk/" + name, tokens, {});
-    frames.push_back({k * dt_layer, std::string("vtk/") + name});
+    frames.push_back({prob.layer_time(k, c.sigma), std::string("vtk/") + name});
   };
   frame(0);
   Progress progress("transport layer", c.layers, s.quiet || !root);

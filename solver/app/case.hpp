@@ -2,7 +2,7 @@
 // A validated case: everything a run or a study needs, read once from a TOML case file
 // (plus --set overrides) at the edge of the program. Numerics never see TOML.
 //
-// Every key is declared once in solver/case_keys.cpp (type, default, range, doc); the
+// Every key is declared once in solver/app/case_keys.cpp (type, default, range, doc); the
 // README key reference is generated from the same table (`attnpde keys`).
 
 #include <Eigen/Dense>
@@ -11,7 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "attention/domain.hpp"
+#include "attention/kernel_dense.hpp"
+#include "attention/normalization.hpp"
+#include "attention/tokens.hpp"
 #include "postprocess/json.hpp"
+#include "solver/app/case_keys.hpp"
 
 namespace attnpde {
 
@@ -31,63 +36,70 @@ class InputError : public std::runtime_error {
   std::string key_;
 };
 
+/// Choices of the case file, as enums (the order of each is the order of its key's
+/// `choices` in solver/app/case_keys.cpp; the numerics never compare strings).
+enum class Score { metric, dot };
+enum class KernelChoice { automatic, dense, truncated };
+enum class Depth { layers, continuous };
+enum class StudyPath { none, optimal };
+
+/// A validated case. Every value comes from the file, an override or the key table's
+/// default (solver/app/case_keys.cpp); the initializers below are only placeholders.
 struct Case {
   std::string file;  ///< path of the case file
   std::string name;  ///< file stem
+  Purpose purpose = Purpose::run;
 
   // [domain]
-  std::string domain_kind;  ///< "torus" | "box"
-  int dim = 2;
+  Domain domain;
+  int dim = 0;
   // [density]
   std::string density_expr;
-  std::string sampler;             ///< "random" | "quasi"
+  Sampler sampler = Sampler::random;
   std::vector<double> gauss_mean;  ///< domain "space": mean of the Gaussian tokens
   Eigen::MatrixXd gauss_cov;       ///< domain "space": covariance
   // [tokens]
-  long n = 0;
+  long n = 0;  ///< 0 when the command does not use tokens (pde)
   std::uint64_t seed = 0;
   // [attention]
-  std::string score;      ///< "metric" | "dot"
+  Score score = Score::metric;
   Eigen::MatrixXd dot_B;  ///< dot score: rho = -x^T B y
-  double dot_eps = 1.0;
+  double dot_eps = 0;
   Eigen::MatrixXd metric;
-  double beta = 2.0;
-  double sigma = 0.0;
-  std::string normalization;  ///< "softmax" | "alpha" | "sinkhorn"
-  double alpha = 1.0;
-  double sinkhorn_tol = 1e-12;
-  int sinkhorn_max_iter = 2000;
-  double tau = 0.5;
+  double beta = 0;
+  double sigma = 0;  ///< 0 when the command does not use it (pde with pde.t_end > 0, study)
+  NormalizationSpec normalization;
+  double tau = 0;
   int layers = 0;
-  std::string depth;  ///< "layers" | "continuous"
+  Depth depth = Depth::layers;
   bool transport = false;
-  std::string precision;  ///< "float64" | "float32"
-  std::string kernel;     ///< "auto" | "dense" | "truncated"
-  double cutoff = 5.0;    ///< truncated kernel: neighbours within d_M <= cutoff sigma
-  double ode_rtol = 1e-8, ode_atol = 1e-10;
+  Precision precision = Precision::float64;
+  KernelChoice kernel = KernelChoice::automatic;
+  double cutoff = 0;  ///< truncated kernel: neighbours within d_M <= cutoff sigma
+  double ode_rtol = 0, ode_atol = 0;
   // [initial]
   std::vector<std::string> u0;  ///< one expression per component (scalar u: one)
   // [pde]
   std::vector<int> grid;
-  double dt = 0.0;
-  double rtol = 1e-10;
-  double atol = 1e-14;
-  double pde_t_end = 0.0;
+  double dt = 0;
+  double rtol = 0;
+  double atol = 0;
+  double pde_t_end = 0;
   std::vector<std::string> metric_field;  ///< G(x) as dim x dim expressions (row-major); empty: G = M^-1
   std::vector<std::string> drift;         ///< b(x), dim expressions; empty: b = 0 (`attnpde pde` only)
-  int pde_frames = 10;
+  int pde_frames = 0;
   // [study]
   std::vector<long> study_n;
   std::vector<double> study_sigma;
-  std::string study_path;  ///< "none" | "optimal"
-  double study_path_scale = 1.0;
-  int study_seeds = 1;
-  double study_time = 0.0;  ///< > 0: fixed horizon, layers = round(time / (tau c sigma^2))
+  StudyPath study_path = StudyPath::none;
+  double study_path_scale = 0;
+  int study_seeds = 0;
+  double study_time = 0;  ///< > 0: fixed horizon, layers = round(time / (tau c sigma^2))
   // [probe]
   std::vector<int> probe_grid;
   // [output]
   std::string out_dir;
-  bool vtk = true;
+  bool vtk = false;
   int every = 0;  ///< write fields every k layers; resolved (> 0) after loading
 
   Json resolved;  ///< the case as resolved (all keys, defaults filled), for the manifest
@@ -99,14 +111,17 @@ struct Override {
   std::string text;
 };
 
-/// Reads, validates and resolves a case. Throws InputError on any bad input.
-/// What the case is loaded for: a study also requires the [study] keys; pde.metric_field
-/// is accepted by `attnpde pde` only (the attention metric is constant).
-enum class Purpose { run, study, pde, probe };
-
+/// Reads, validates and resolves a case for `purpose`: the keys that purpose requires
+/// must be present, keys only another command accepts are refused. Throws InputError on
+/// any bad input.
 Case load_case(const std::string& path, const std::vector<Override>& overrides, Purpose purpose);
 
-/// Exponent of the balanced kernel width sigma* = C N^(-1/(dim+6)) (THEORY.md section 2).
+/// The balanced kernel width sigma* = C N^(-1/(dim+6)) (docs/theory.md section 2).
 double optimal_sigma(long n, int dim, double scale);
+
+/// What a case file is for when `attnpde check` is not told: a [study] table with token
+/// counts means study, the dot score means probe, a case without tokens.n (or with
+/// pde-only keys) means pde, anything else run. `reason` says which rule applied.
+Purpose infer_purpose(const std::string& path, std::string& reason);
 
 }  // namespace attnpde

@@ -1,12 +1,13 @@
 #pragma once
 // `attnpde probe`: Kramers-Moyal drift b(x) and diffusion D(x) of the case's attention on
-// a grid of query points (probe.grid per direction), beside the THEORY.md prediction:
+// a grid of query points (probe.grid per direction), beside the docs/theory.md prediction:
 // metric scores (section 4) b = c sigma^2 gamma G grad log p, D = 2 c sigma^2 G; the dot
 // product on Gaussian tokens (section 5, queries over mu +- 2 standard deviations)
 // b = mu + Sigma B^T x / eps - x, D = Sigma + b b^T. Writes probe.csv,
 // probe.vti (vectors b, b_pred and tensors D, D_pred, padded to 3D) and manifest.json.
 
-#include "solver/runner.hpp"
+#include "solver/app/manifest.hpp"
+#include "solver/app/problem.hpp"
 
 namespace attnpde {
 

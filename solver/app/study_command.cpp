@@ -1,4 +1,4 @@
-#include "solver/study.hpp"
+#include "solver/app/study_command.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -9,10 +9,10 @@
 #include <map>
 #include <set>
 
-#include "attention/continuous.hpp"
-#include "attention/layers.hpp"
+#include "attention/constants.hpp"
 #include "postprocess/tables.hpp"
-#include "solver/progress.hpp"
+#include "solver/app/case.hpp"
+#include "solver/app/progress.hpp"
 
 namespace attnpde {
 
@@ -82,7 +82,7 @@ std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& 
       if (same(r->sigma, s_min)) sel.push_back(r);
     char buf[64];
     std::snprintf(buf, sizeof buf, "sigma = %.6g", s_min);
-    add("generator_vs_n", "gen_err_l2", "n", buf, sel, c.sampler == "random" ? -0.5 : nan_value);
+    add("generator_vs_n", "gen_err_l2", "n", buf, sel, c.sampler == Sampler::random ? -0.5 : nan_value);
   }
   if (!path.empty()) {
     const std::vector<const PointResult*>& sel = path;
@@ -107,7 +107,7 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
   for (long n : c.study_n)
     for (double sigma : c.study_sigma) plan.push_back({n, sigma, false});
   std::vector<double> path_sigmas;
-  if (c.study_path == "optimal")
+  if (c.study_path == StudyPath::optimal)
     for (long n : c.study_n) {
       const double sigma = optimal_sigma(n, c.dim, c.study_path_scale);
       path_sigmas.push_back(sigma);
@@ -118,22 +118,22 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
   // K tau c sigma^2 closest to it (then the dynamics error is measured at a fixed time).
   auto layers_for = [&](double sigma) {
     if (!(c.study_time > 0)) return c.layers;
-    return std::max(1, static_cast<int>(std::lround(c.study_time / (c.tau * prob.constant() * sigma * sigma))));
+    return static_cast<int>(layers_for_time(c.study_time, c.tau, prob.constant(), sigma));
   };
 
-  // The PDE reference depends on sigma only (t_K = K tau c sigma^2): one solve per sigma.
+  // The PDE reference depends on sigma only (t_K = K tau c sigma^2): one solve per sigma,
+  // one interpolator per component of u.
   Grid grid(PETSC_COMM_WORLD, c.grid, prob.domain());
-  // One interpolator per component of u.
   std::map<double, std::vector<GridInterpolator>> reference;
   long pde_steps = 0, ksp_its = 0;
   double pde_seconds = 0;
-  auto reference_at = [&](double sigma) -> const std::vector<GridInterpolator>& {
+  auto reference_at = [&](double sigma, double t) -> const std::vector<GridInterpolator>& {
     auto it = reference.find(sigma);
     if (it != reference.end()) return it->second;
     std::vector<GridInterpolator> per_component;
     const auto pdes = prob.make_pdes(grid);
     for (const auto& pde : pdes) {
-      pde->advance_to(layers_for(sigma) * c.tau * prob.constant() * sigma * sigma);
+      pde->advance_to(t);
       per_component.push_back(prob.interpolator(grid, *pde));
     }
     const PdeStats st = summed_stats(pdes);
@@ -142,15 +142,6 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
     pde_seconds += st.seconds;
     return reference.emplace(sigma, std::move(per_component)).first->second;
   };
-  // The PDE values at the tokens, component by component like the attention values.
-  auto reference_values = [&](double sigma, const Tokens& tokens) {
-    std::vector<double> v;
-    for (const auto& f : reference_at(sigma)) {
-      const auto at = prob.at_tokens(f, tokens);
-      v.insert(v.end(), at.begin(), at.end());
-    }
-    return v;
-  };
 
   const long total = static_cast<long>(plan.size()) * c.study_seeds;
   Progress progress("study point", total, s.quiet || !root);
@@ -158,39 +149,24 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
   long done = 0;
   int sinkhorn_unconverged = 0;
   for (const auto& pt : plan) {
-    for (int rep = 0; rep < c.study_seeds; ++rep) {
-      const auto t0 = Clock::now();
-      const std::uint64_t seed = c.seed + static_cast<std::uint64_t>(rep);
-      const Tokens tokens = prob.sample(pt.n, seed);
-      const auto u0 = prob.initial_values(tokens);
-      PointResult r;
-      r.n = pt.n;
-      r.sigma = pt.sigma;
-      r.tau = c.tau;
-      r.layers = layers_for(pt.sigma);
-      r.t = r.layers * c.tau * prob.constant() * pt.sigma * pt.sigma;
-      r.seed = seed;
-      r.on_path = pt.on_path;
-      const auto kernel = prob.make_kernel(tokens, pt.sigma);
-      const ColumnWeights weights = prob.weights(*kernel);
-      if (!weights.converged) ++sinkhorn_unconverged;
-      const SplitErrors gen =
-          prob.generator_error(*kernel, tokens, pt.sigma, weights, u0, prob.generator_reference(tokens));
-      r.generator = gen.interior;
-      r.generator_boundary = gen.boundary;
-      std::vector<double> u = u0;
-      if (c.depth == "continuous") {
-        OdeStats ode;
-        integrate_continuous(*kernel, pt.sigma, weights.data(), prob.constant(), 0.0, r.t, c.ode_rtol, c.ode_atol, u,
-                             ode);
-      } else {
-        run_layers(*kernel, c.tau, r.layers, u, {}, weights.data());
+    // The PDE values at the tokens, component by component like the attention values.
+    const PdeAtTokens pde_at = [&](double t, const Tokens& tokens) {
+      std::vector<double> v;
+      for (const auto& f : reference_at(pt.sigma, t)) {
+        const auto at = prob.at_tokens(f, tokens);
+        v.insert(v.end(), at.begin(), at.end());
       }
-      const SplitErrors dyn = prob.split_errors(u, reference_values(pt.sigma, tokens), tokens, pt.sigma);
-      r.dynamics = dyn.interior;
-      r.dynamics_boundary = dyn.boundary;
-      r.boundary_tokens = dyn.boundary_tokens;
-      r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      return v;
+    };
+    for (int rep = 0; rep < c.study_seeds; ++rep) {
+      PointSpec spec;
+      spec.n = pt.n;
+      spec.sigma = pt.sigma;
+      spec.layers = layers_for(pt.sigma);
+      spec.seed = c.seed + static_cast<std::uint64_t>(rep);
+      spec.on_path = pt.on_path;
+      const PointResult r = run_point(prob, spec, pde_at);
+      if (!r.sinkhorn_converged) ++sinkhorn_unconverged;
       result.points.push_back(r);
       progress.update(++done);
     }
@@ -238,8 +214,9 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
                                  .set("total", std::chrono::duration<double>(Clock::now() - t_start).count())
                                  .set("pde", pde_seconds));
     m.set("pde", Json::object().set("steps", pde_steps).set("ksp_iterations", ksp_its));
-    m.set("normalization",
-          Json::object().set("kind", c.normalization).set("sinkhorn_unconverged_points", sinkhorn_unconverged));
+    m.set("normalization", Json::object()
+                               .set("kind", normalization_name(c.normalization.kind))
+                               .set("sinkhorn_unconverged_points", sinkhorn_unconverged));
     if (sinkhorn_unconverged)
       std::fprintf(stderr, "attnpde: warning: Sinkhorn did not reach its tolerance at %d study points\n",
                    sinkhorn_unconverged);
@@ -255,10 +232,10 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
     const std::size_t ns = static_cast<std::size_t>(c.study_seeds);
     for (std::size_t k = 0; k < result.points.size(); k += ns) {
       auto mean_sd = [&](auto get) {
-        double m = 0, v = 0;
-        for (std::size_t q = 0; q < ns; ++q) m += get(result.points[k + q]) / static_cast<double>(ns);
-        for (std::size_t q = 0; q < ns; ++q) v += std::pow(get(result.points[k + q]) - m, 2);
-        return std::pair{m, ns > 1 ? std::sqrt(v / static_cast<double>(ns - 1)) : 0.0};
+        double mean = 0, v = 0;
+        for (std::size_t q = 0; q < ns; ++q) mean += get(result.points[k + q]) / static_cast<double>(ns);
+        for (std::size_t q = 0; q < ns; ++q) v += std::pow(get(result.points[k + q]) - mean, 2);
+        return std::pair{mean, ns > 1 ? std::sqrt(v / static_cast<double>(ns - 1)) : 0.0};
       };
       const auto gen = mean_sd([](const PointResult& r) { return r.generator.l2; });
       const auto gen_max = mean_sd([](const PointResult& r) { return r.generator.max; });

@@ -1,0 +1,343 @@
+#include "solver/app/case_keys.hpp"
+
+#include <cmath>
+#include <sstream>
+
+namespace attnpde {
+
+namespace {
+
+const double inf = std::numeric_limits<double>::infinity();
+
+KeySpec spec(std::string section, std::string key, KeyType type, std::string def, std::string doc) {
+  KeySpec s;
+  s.section = std::move(section);
+  s.key = std::move(key);
+  s.type = type;
+  s.required_by = def.empty() ? all_commands : no_command;
+  s.default_toml = def;
+  s.default_doc = def.empty() ? "required" : def;
+  s.doc = std::move(doc);
+  return s;
+}
+
+KeySpec ranged(KeySpec s, double min, double max, bool min_open = false, bool max_open = false) {
+  s.min = min;
+  s.max = max;
+  s.min_open = min_open;
+  s.max_open = max_open;
+  return s;
+}
+
+KeySpec choice(KeySpec s, std::vector<std::string> choices) {
+  s.choices = std::move(choices);
+  return s;
+}
+
+KeySpec computed(KeySpec s, std::string default_doc) {
+  s.required_by = no_command;
+  s.default_doc = std::move(default_doc);
+  return s;
+}
+
+// The commands that read a key; a required key is required by these.
+KeySpec used(KeySpec s, Commands by) {
+  s.used_by = by;
+  s.required_by &= by;
+  return s;
+}
+
+// Required by these commands only (a key without a default that others do not need).
+KeySpec required(KeySpec s, Commands by) {
+  s.required_by = by;
+  s.default_doc = "required by " + s.commands_doc(by);
+  return s;
+}
+
+// Accepted by the commands that use it only; the others refuse it.
+KeySpec exclusive(KeySpec s) {
+  s.exclusive = true;
+  return s;
+}
+
+KeySpec unit(KeySpec s, std::string u) {
+  s.unit = std::move(u);
+  return s;
+}
+
+const Commands R = command_bit(Purpose::run), S = command_bit(Purpose::study), P = command_bit(Purpose::pde),
+               Q = command_bit(Purpose::probe);
+
+std::vector<KeySpec> make_keys() {
+  using T = KeyType;
+  return {
+      choice(spec("domain", "kind", T::string, "\"torus\"",
+                  "Domain: `torus` = the flat torus [0, 2 pi)^dim, minimum-image distances; `box` = [0, 1]^dim, "
+                  "tokens inside, zero-flux limit (errors split into interior and boundary layer); `space` = R^dim "
+                  "with Gaussian tokens N(density.mean, density.cov), for `score = \"dot\"` with `attnpde probe`."),
+             {"torus", "box", "space"}),
+      ranged(spec("domain", "dim", T::integer, "", "Space dimension n."), 1, 3),
+      spec("density", "expr", T::expression, "\"1\"",
+           "Token density p(x, y, z) up to a constant (normalized numerically); must be > 0 everywhere."),
+      choice(used(spec("density", "sampler", T::string, "\"random\"",
+                       "`random`: i.i.d. rejection sampling (seeded); `quasi`: shifted rank-1 lattice mapped "
+                       "through the inverse Rosenblatt transform of p (smooth p only)."),
+                  R | S | Q),
+             {"random", "quasi"}),
+      computed(used(spec("density", "mean", T::real_array, "",
+                         "`space` only: mean mu of the Gaussian tokens (dim entries)."),
+                    Q),
+               "zeros"),
+      computed(used(spec("density", "cov", T::real_matrix, "",
+                         "`space` only: covariance Sigma of the Gaussian tokens (dim x dim, SPD)."),
+                    Q),
+               "identity"),
+      ranged(required(used(spec("tokens", "n", T::integer, "", "Number of tokens N."), R | Q), R | Q), 2, 1e9),
+      ranged(used(spec("tokens", "seed", T::integer, "1",
+                       "Seed of the sampler (study repetitions use seed, seed+1, ...)."),
+                  R | S | Q),
+             0, 9.2e18),
+      choice(used(spec("attention", "score", T::string, "\"metric\"",
+                       "Score rho: `metric` = d_M(x, y)^beta; `dot` = -x^T B y at temperature eps (domain `space`, "
+                       "`attnpde probe` only: no diffusion limit, docs/theory.md section 5)."),
+                  R | S | Q),
+             {"metric", "dot"}),
+      computed(used(spec("attention", "B", T::real_matrix, "",
+                         "`dot` score: the matrix B = W_Q^T W_K / sqrt(d) (dim x dim)."),
+                    Q),
+               "identity"),
+      ranged(unit(used(spec("attention", "eps", T::real, "1", "`dot` score: temperature eps."), Q), "score units"), 0,
+             inf, true),
+      computed(spec("attention", "metric", T::real_matrix, "",
+                    "Learned metric M (dim x dim, symmetric positive definite); the limit has G = M^-1."),
+               "identity"),
+      ranged(spec("attention", "beta", T::real, "2", "Exponent beta of the distance; eps = sigma^beta."), 0, 64, true),
+      ranged(unit(required(used(spec("attention", "sigma", T::real, "",
+                                     "Kernel width sigma; `pde` needs it only when `pde.t_end` = 0 (the horizon t_K)."),
+                                R | P | Q),
+                           R | Q),
+                  "length (d_M)"),
+             0, inf, true),
+      choice(spec("attention", "normalization", T::string, "\"softmax\"",
+                  "`softmax` (limit gamma = 2), `alpha` (w_j = q_j^-alpha, gamma = 2 (1 - alpha)), `sinkhorn` "
+                  "(doubly stochastic, gamma = 1)."),
+             {"softmax", "alpha", "sinkhorn"}),
+      ranged(
+          spec("attention", "alpha", T::real, "1", "alpha of the `alpha` normalization (1: gamma = 0, div(G grad u))."),
+          0, 1),
+      ranged(used(spec("attention", "sinkhorn_tol", T::real, "1e-12", "Sinkhorn tolerance on max_i |s_i (K s)_i - 1|."),
+                  R | S | Q),
+             0, 1, true, true),
+      ranged(used(spec("attention", "sinkhorn_max_iter", T::integer, "2000", "Sinkhorn iteration cap."), R | S | Q), 1,
+             1e6),
+      ranged(used(spec("attention", "tau", T::real, "0.5", "Residual step: u <- u + tau (A u - u)."), R | S | P), 0, 1,
+             true),
+      choice(used(spec("attention", "depth", T::string, "\"layers\"",
+                       "`layers`: K residual layers; `continuous`: du/dt = (A u - u)/(c sigma^2) to the same t_K with "
+                       "Odeint (Dormand-Prince 5(4), error controlled)."),
+                  R | S),
+             {"layers", "continuous"}),
+      ranged(used(spec("attention", "ode_rtol", T::real, "1e-8", "Relative tolerance of the continuous-depth ODE."),
+                  R | S),
+             0, 1, true, true),
+      ranged(
+          unit(used(spec("attention", "ode_atol", T::real, "1e-10", "Absolute tolerance of the continuous-depth ODE."),
+                    R | S),
+               "u"),
+          0, 1, true, true),
+      choice(used(spec("attention", "precision", T::string, "\"float64\"",
+                       "Kernel arithmetic: `float64`, or `float32` displacements, logits and exp with float64 sums "
+                       "(beta = 2 only; A u within 1e-5 relative)."),
+                  R | S),
+             {"float64", "float32"}),
+      choice(
+          used(spec("attention", "kernel", T::string, "\"auto\"",
+                    "`dense` (all pairs, exact), `truncated` (neighbours within d_M <= cutoff sigma from a k-d tree, "
+                    "assembled once; float64), or `auto`: truncated when N >= 20000 and the expected neighbours are at "
+                    "most N/10, else dense."),
+               R | S),
+          {"auto", "dense", "truncated"}),
+      ranged(unit(used(spec("attention", "cutoff", T::real, "5",
+                            "Truncated kernel: keep pairs with d_M <= cutoff sigma; each dropped weight is below "
+                            "exp(-cutoff^beta), the bound on the neglected row weight is in the manifest."),
+                       R | S),
+                  "sigma"),
+             0, inf, true),
+      used(spec("attention", "transport", T::boolean, "false",
+                "Token transport: the values are the positions and the tokens move every layer (blurring mean shift); "
+                "`run` only, no PDE."),
+           R),
+      ranged(
+          used(spec("attention", "layers", T::integer, "10", "Number of layers K; t_K = K tau c sigma^2."), R | S | P),
+          0, 1e7),
+      computed(
+          used(spec("initial", "u0", T::expression, "",
+                    "Initial values u0(x, y, z) of tokens and grid; an array of expressions makes u a vector (each "
+                    "component evolves by the same A and the same PDE; errors are taken over all components)."),
+               R | S | P),
+          "required by run, study and pde (not by token transport)"),
+      ranged(computed(
+                 used(spec("pde", "grid", T::integer_array, "", "Grid nodes per direction (dim entries)."), R | S | P),
+                 "64 per direction"),
+             8, 1 << 14),
+      ranged(unit(used(spec("pde", "dt", T::real, "0",
+                            "Time step; 0 = automatic (0.1 h / lambda_max(G)). -ts_dt overrides."),
+                       R | S | P),
+                  "time"),
+             0, inf),
+      ranged(used(spec("pde", "rtol", T::real, "1e-10", "Relative tolerance of the linear solves (KSP)."), R | S | P),
+             0, 1, true, true),
+      ranged(
+          unit(used(spec("pde", "atol", T::real, "1e-14", "Absolute tolerance of the linear solves (KSP)."), R | S | P),
+               "u"),
+          0, inf),
+      computed(
+          exclusive(used(spec("pde", "metric_field", T::expression_matrix, "",
+                              "`attnpde pde` only: G(x) as dim x dim expressions, SPD at every face; replaces M^-1."),
+                         P)),
+          "none (G = M^-1)"),
+      computed(
+          exclusive(used(spec("pde", "drift", T::expression_array, "",
+                              "`attnpde pde` only: extra drift b(x) (dim expressions) of du/dt = L u + b . grad u."),
+                         P)),
+          "none (b = 0)"),
+      ranged(
+          unit(used(spec("pde", "t_end", T::real, "0", "Final time of `attnpde pde`; 0 = t_K = layers tau c sigma^2."),
+                    P),
+               "time"),
+          0, inf),
+      ranged(used(spec("pde", "frames", T::integer, "10", "Frames written by `attnpde pde` after the initial one."), P),
+             1, 1e6),
+      ranged(used(spec("study", "n", T::integer_array, "[]", "Token counts N of the study."), S), 2, 1e9),
+      ranged(unit(used(spec("study", "sigma", T::real_array, "[]", "Kernel widths; every (N, sigma) pair is run."), S),
+                  "length (d_M)"),
+             0, inf, true),
+      choice(used(spec("study", "path", T::string, "\"none\"",
+                       "`optimal` adds the path sigma = path_scale N^(-1/(dim+6)) for every N."),
+                  S),
+             {"none", "optimal"}),
+      ranged(
+          unit(used(spec("study", "path_scale", T::real, "1", "Constant C of the optimal path."), S), "length (d_M)"),
+          0, inf, true),
+      ranged(
+          unit(used(spec("study", "time", T::real, "0",
+                         "Fixed horizon t: each point runs round(t / (tau c sigma^2)) layers; 0 = attention.layers."),
+                    S),
+               "time"),
+          0, inf),
+      ranged(used(spec("study", "seeds", T::integer, "3", "Repetitions (token draws) per study point."), S), 1, 10000),
+      ranged(computed(
+                 used(spec("probe", "grid", T::integer_array, "", "Query points per direction of `attnpde probe`."), Q),
+                 "16 per direction"),
+             1, 4096),
+      computed(spec("output", "dir", T::string, "", "Output directory (--out overrides)."), "results/<case name>"),
+      used(spec("output", "vtk", T::boolean, "true", "Write VTK files (tokens.pvd, fields.pvd) of `run`."), R | P),
+      ranged(used(spec("output", "every", T::integer, "0", "Write fields every k layers; 0 = about 10 frames."), R), 0,
+             1e7),
+  };
+}
+
+std::string number_text(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+}  // namespace
+
+const char* purpose_name(Purpose p) {
+  switch (p) {
+    case Purpose::run:
+      return "run";
+    case Purpose::study:
+      return "study";
+    case Purpose::pde:
+      return "pde";
+    case Purpose::probe:
+      return "probe";
+  }
+  return "?";
+}
+
+std::string KeySpec::commands_doc(Commands set) const {
+  if (set == all_commands) return "all";
+  std::string out;
+  for (int k = 0; k < purpose_count; ++k)
+    if (has(set, static_cast<Purpose>(k)))
+      out += (out.empty() ? "" : ", ") + std::string(purpose_name(static_cast<Purpose>(k)));
+  return out;
+}
+
+int choice_index(const KeySpec& spec, const std::string& text) {
+  for (std::size_t k = 0; k < spec.choices.size(); ++k)
+    if (spec.choices[k] == text) return static_cast<int>(k);
+  return -1;
+}
+
+const std::vector<KeySpec>& case_keys() {
+  static const std::vector<KeySpec> keys = make_keys();
+  return keys;
+}
+
+const KeySpec* find_key(const std::string& section, const std::string& key) {
+  for (const auto& k : case_keys())
+    if (k.section == section && k.key == key) return &k;
+  return nullptr;
+}
+
+std::string type_name(KeyType t) {
+  switch (t) {
+    case KeyType::integer:
+      return "integer";
+    case KeyType::real:
+      return "real";
+    case KeyType::string:
+      return "string";
+    case KeyType::boolean:
+      return "boolean";
+    case KeyType::expression:
+      return "expression";
+    case KeyType::integer_array:
+      return "integer array";
+    case KeyType::real_array:
+      return "real array";
+    case KeyType::real_matrix:
+      return "real matrix";
+    case KeyType::expression_array:
+      return "expression array";
+    case KeyType::expression_matrix:
+      return "expression matrix";
+  }
+  return "?";
+}
+
+std::string KeySpec::range_doc() const {
+  if (!choices.empty()) {
+    std::string s;
+    for (const auto& c : choices) {
+      if (!s.empty()) s += ", ";
+      s += "`" + c + "`";
+    }
+    return s;
+  }
+  if (type == KeyType::string || type == KeyType::boolean || type == KeyType::expression ||
+      type == KeyType::expression_array || type == KeyType::expression_matrix)
+    return "";
+  if (std::isinf(min) && std::isinf(max)) return "";
+  std::ostringstream os;
+  os << (min_open ? '(' : '[') << number_text(min) << ", " << number_text(max)
+     << (max_open || std::isinf(max) ? ')' : ']');
+  return os.str();
+}
+
+std::string case_keys_markdown() {
+  std::ostringstream os;
+  os << "| key | type | default | range | unit | used by | meaning |\n|---|---|---|---|---|---|---|\n";
+  for (const auto& k : case_keys())
+    os << "| `" << k.name() << "` | " << type_name(k.type) << " | " << k.default_doc << " | " << k.range_doc() << " | "
+       << k.unit << " | " << k.commands_doc(k.used_by) << (k.exclusive ? " only" : "") << " | " << k.doc << " |\n";
+  return os.str();
+}
+
+}  // namespace attnpde

@@ -1,0 +1,27 @@
+#pragma once
+// The commands of the attnpde program, as a table: adding a command is one entry here
+// (solver/app/commands.cpp) and its implementation in a file of its own.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "solver/app/case.hpp"
+#include "solver/app/manifest.hpp"
+
+namespace attnpde {
+
+struct Command {
+  std::string name;  ///< the subcommand: attnpde NAME CASE ...
+  std::string help;  ///< one line for --help
+  Purpose needs;     ///< what the case is loaded and validated for
+  /// Computes and writes the outputs, then prints the summary on rank 0. Runs inside a
+  /// PETSc session, after the case was validated.
+  std::function<void(const Case&, const RunSettings&)> run;
+};
+
+/// The commands that run a case (besides `check` and `keys`, which main handles).
+const std::vector<Command>& commands();
+const Command* find_command(const std::string& name);
+
+}  // namespace attnpde

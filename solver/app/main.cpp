@@ -1,0 +1,160 @@
+// attnpde: softmax attention as a diffusion process, computed side by side with the
+// finite-difference solution of its continuum limit (docs/theory.md).
+//
+//   attnpde run   CASE [--out DIR] [--set section.key=value]... [--threads N] [--quiet] [-- PETSc options]
+//   attnpde study CASE ...   convergence harness: rates of the generator and dynamics errors
+//   attnpde pde   CASE ...   the finite-difference solver alone
+//   attnpde probe CASE ...   Kramers-Moyal drift and diffusion against docs/theory.md section 4
+//   attnpde check CASE [--for COMMAND]   validate the case file only
+//   attnpde keys             the case-file key reference (Markdown)
+//
+// main splits argv at "--", parses the command line, loads and validates the case, starts
+// PETSc and dispatches to the command table (solver/app/commands.cpp).
+// Exit codes: 0 success, 2 bad input (one line FILE:LINE:COL: error: KEY: MESSAGE), 1 other.
+
+#include <omp.h>
+#include <petscsys.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <attnpde/version.hpp>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "solver/app/case.hpp"
+#include "solver/app/case_keys.hpp"
+#include "solver/app/commands.hpp"
+
+namespace {
+
+const int exit_input_error = 2;
+const int exit_failure = 1;
+
+// PETSc is initialized for the lifetime of this object with the arguments after "--".
+class PetscSession {
+ public:
+  PetscSession(int argc, char** argv) : argc_(argc), argv_(argv) {
+    if (PetscInitialize(&argc_, &argv_, nullptr, nullptr) != 0) throw std::runtime_error("PETSc initialization failed");
+  }
+  ~PetscSession() { PetscFinalize(); }
+  PetscSession(const PetscSession&) = delete;
+  PetscSession& operator=(const PetscSession&) = delete;
+
+ private:
+  int argc_;
+  char** argv_;
+};
+
+// The options of one invocation.
+struct Options {
+  std::string case_path, out_dir, check_for;
+  std::vector<std::string> sets;
+  int threads = 0;
+  bool quiet = false;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Split at "--": ours before, PETSc's after (argv[0] is passed to both).
+  std::vector<char*> ours{argv[0]}, petsc{argv[0]};
+  bool after = false;
+  for (int k = 1; k < argc; ++k) {
+    if (!after && std::string(argv[k]) == "--") {
+      after = true;
+      continue;
+    }
+    (after ? petsc : ours).push_back(argv[k]);
+  }
+  std::string command_line;
+  for (int k = 0; k < argc; ++k) command_line += (k ? " " : "") + std::string(argv[k]);
+
+  CLI::App app{"attnpde: softmax attention as a diffusion process, beside a finite-difference PDE solver"};
+  app.set_version_flag("--version",
+                       std::string("attnpde ") + attnpde::version_string + " (" + attnpde::git_commit + ")");
+  app.require_subcommand(1);
+  Options opt;
+  auto add_case = [&](CLI::App* sub) {
+    sub->add_option("case", opt.case_path, "TOML case file")->required();
+    sub->add_option("--set", opt.sets, "Override a case key: section.key=value (repeatable, validated like the file)")
+        ->allow_extra_args(false);
+  };
+  std::map<std::string, CLI::App*> subs;
+  std::vector<std::string> names;
+  for (const auto& cmd : attnpde::commands()) {
+    CLI::App* sub = app.add_subcommand(cmd.name, cmd.help);
+    add_case(sub);
+    sub->add_option("--out", opt.out_dir, "Output directory (default: output.dir of the case)");
+    sub->add_option("--threads", opt.threads, "OpenMP threads per rank (default: all cores, shared among MPI ranks)")
+        ->check(CLI::Range(1, 4096));
+    sub->add_flag("--quiet", opt.quiet, "No progress output");
+    subs[cmd.name] = sub;
+    names.push_back(cmd.name);
+  }
+  auto* check = app.add_subcommand("check", "Validate a case file and print it as resolved");
+  add_case(check);
+  check->add_option("--for", opt.check_for, "Command the case is checked for (default: inferred from the case)")
+      ->check(CLI::IsMember(names));
+  auto* keys = app.add_subcommand("keys", "Print the case-file key reference (Markdown)");
+  app.footer(
+      "Arguments after -- go to PETSc (e.g. -- -ts_type bdf -ksp_type cg -log_view).\n"
+      "Exit codes: 0 success, 2 bad input, 1 other failure.");
+
+  try {
+    app.parse(static_cast<int>(ours.size()), ours.data());
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : exit_input_error;
+  }
+
+  if (keys->parsed()) {
+    std::cout << attnpde::case_keys_markdown();
+    return 0;
+  }
+
+  try {
+    std::vector<attnpde::Override> overrides;
+    for (const auto& s : opt.sets) overrides.push_back({s});
+    // Validation first, before PETSc and before anything is written.
+    if (check->parsed()) {
+      std::string reason;
+      const attnpde::Purpose purpose = opt.check_for.empty() ? attnpde::infer_purpose(opt.case_path, reason)
+                                                             : attnpde::find_command(opt.check_for)->needs;
+      const attnpde::Case c = attnpde::load_case(opt.case_path, overrides, purpose);
+      std::cout << c.resolved.dump() << "\n";
+      std::fprintf(stderr, "attnpde: %s is valid for `attnpde %s`%s\n", opt.case_path.c_str(),
+                   attnpde::purpose_name(purpose), reason.empty() ? "" : (" (inferred: " + reason + ")").c_str());
+      return 0;
+    }
+    const attnpde::Command* cmd = nullptr;
+    for (const auto& [name, sub] : subs)
+      if (sub->parsed()) cmd = attnpde::find_command(name);
+    const attnpde::Case c = attnpde::load_case(opt.case_path, overrides, cmd->needs);
+
+    if (opt.threads > 0) omp_set_num_threads(opt.threads);
+    attnpde::RunSettings settings;
+    settings.out_dir = opt.out_dir.empty() ? c.out_dir : opt.out_dir;
+    settings.quiet = opt.quiet;
+    settings.command_line = command_line;
+    settings.command = cmd->name;
+    const int petsc_argc = static_cast<int>(petsc.size());
+    petsc.push_back(nullptr);  // MPI and PETSc expect argv[argc] == NULL
+    PetscSession petsc_session(petsc_argc, petsc.data());
+    // Without --threads, the ranks share the cores: cores / ranks threads each.
+    int ranks = 1;
+    MPI_Comm_size(PETSC_COMM_WORLD, &ranks);
+    if (opt.threads <= 0 && ranks > 1) omp_set_num_threads(std::max(1, omp_get_num_procs() / ranks));
+    settings.threads = omp_get_max_threads();
+    cmd->run(c, settings);
+  } catch (const attnpde::InputError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return exit_input_error;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "attnpde: error: %s\n", e.what());
+    return exit_failure;
+  }
+  return 0;
+}

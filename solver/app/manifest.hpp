@@ -1,0 +1,35 @@
+#pragma once
+// What every command writes besides its data: the run settings, the JSON manifest
+// (case, version, commit, seed, threads, ranks, timings, results) and its output list.
+
+#include <string>
+#include <vector>
+
+#include "postprocess/json.hpp"
+#include "solver/app/case.hpp"
+#include "solver/pde_solver.hpp"
+
+namespace attnpde {
+
+/// How a command runs: where it writes, how much it says, how it was called.
+struct RunSettings {
+  std::string out_dir;
+  bool quiet = false;
+  int threads = 1;
+  std::string command_line;
+  std::string command;  ///< "run" | "study" | "pde" | "probe"
+};
+
+/// True on MPI rank 0 of PETSC_COMM_WORLD (the rank that writes serial outputs).
+bool is_root_rank();
+
+/// Common manifest fields: case, version, commit, threads, ranks, command line.
+Json manifest_header(const Case& c, const RunSettings& settings);
+/// The manifest section of the PDE solvers' statistics.
+Json pde_stats_json(const PdeStats& stats);
+/// Writes text and a newline to path (throws on failure).
+void write_text(const std::string& path, const std::string& text);
+/// Adds the list of output files (manifest.json included) and writes out_dir/manifest.json.
+void write_manifest(Json manifest, const RunSettings& settings, std::vector<std::string> outputs);
+
+}  // namespace attnpde

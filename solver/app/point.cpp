@@ -1,0 +1,180 @@
+#include "solver/app/point.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "attention/continuous.hpp"
+#include "attention/kernel_truncated.hpp"
+#include "attention/layers.hpp"
+#include "solver/app/progress.hpp"
+
+namespace attnpde {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// The manifest section of a kernel: its kind, and for the truncated kernel its size and
+// neglected-weight bounds.
+Json kernel_json(const AttentionKernel& kernel, const ColumnWeights& weights) {
+  Json kern = Json::object().set("kind", kernel.name());
+  const AttentionKernel* base = &kernel;
+  if (const auto* split = dynamic_cast<const RowSplitKernel*>(base)) {
+    kern.set("row_split_ranks", split->ranks());
+    base = &split->inner();
+  }
+  if (const auto* tk = dynamic_cast<const TruncatedKernel*>(base))
+    kern.set("cutoff", tk->cutoff())
+        .set("nonzeros", tk->nonzeros())
+        .set("mean_neighbours", tk->mean_neighbours())
+        .set("neglected_weight_bound", tk->neglected_bound(weights.data()))
+        .set("neglected_weight_typical", tk->tail_fraction())
+        .set("build_seconds", tk->build_seconds());
+  return kern;
+}
+}  // namespace
+
+std::vector<std::string> summary_columns(bool boundary_layer) {
+  std::vector<std::string> cols = {"n",          "sigma",       "tau",    "layers",  "t",      "seed",
+                                   "gen_err_l2", "gen_err_max", "err_l2", "err_max", "seconds"};
+  if (boundary_layer)
+    cols.insert(cols.end(), {"boundary_tokens", "gen_err_l2_boundary", "gen_err_max_boundary", "err_l2_boundary",
+                             "err_max_boundary"});
+  return cols;
+}
+
+std::vector<double> summary_row(const PointResult& r, bool boundary_layer) {
+  std::vector<double> row = {static_cast<double>(r.n),
+                             r.sigma,
+                             r.tau,
+                             static_cast<double>(r.layers),
+                             r.t,
+                             static_cast<double>(r.seed),
+                             r.generator.l2,
+                             r.generator.max,
+                             r.dynamics.l2,
+                             r.dynamics.max,
+                             r.seconds};
+  if (boundary_layer)
+    row.insert(row.end(), {static_cast<double>(r.boundary_tokens), r.generator_boundary.l2, r.generator_boundary.max,
+                           r.dynamics_boundary.l2, r.dynamics_boundary.max});
+  return row;
+}
+
+PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTokens& pde, PointObserver* observer,
+                      PointDetails* details) {
+  const Case& c = prob.config();
+  const auto t_start = Clock::now();
+  PointResult r;
+  r.n = spec.n;
+  r.sigma = spec.sigma;
+  r.tau = c.tau;
+  r.layers = spec.layers;
+  r.t = prob.layer_time(spec.layers, spec.sigma);
+  r.seed = spec.seed;
+  r.on_path = spec.on_path;
+
+  auto t0 = Clock::now();
+  const Tokens tokens = prob.sample(spec.n, spec.seed);
+  const std::vector<double> u0 = prob.initial_values(tokens);
+  const double sampling_seconds = since(t0);
+  t0 = Clock::now();
+  const std::vector<double> lu = prob.generator_reference(tokens);
+  const double reference_seconds = since(t0);
+
+  // Kernel, weights, T1.
+  t0 = Clock::now();
+  const auto kernel = prob.make_kernel(tokens, spec.sigma);
+  const ColumnWeights weights = prob.weights(*kernel);
+  r.sinkhorn_converged = weights.converged;
+  r.sinkhorn_iterations = weights.iterations;
+  r.sinkhorn_error = weights.marginal_error;
+  const SplitErrors gen = prob.generator_error(*kernel, tokens, spec.sigma, weights, u0, lu);
+  r.generator = gen.interior;
+  r.generator_boundary = gen.boundary;
+
+  // Layers (or the ODE) with the observer's frames; the PDE is asked for t at each frame
+  // and at t_K.
+  double outside_seconds = 0, pde_seconds = 0;
+  std::vector<double> u_pde;
+  auto pde_at = [&](double t) {
+    const auto tp = Clock::now();
+    u_pde = pde(t, tokens);
+    pde_seconds += since(tp);
+  };
+  auto frame = [&](int k, const std::vector<double>& u) {
+    const auto tf = Clock::now();
+    pde_at(prob.layer_time(k, spec.sigma));
+    observer->frame(k, prob.layer_time(k, spec.sigma), tokens, u, u_pde);
+    outside_seconds += since(tf);
+  };
+  const int every = observer ? std::max(1, observer->every()) : spec.layers;
+  Progress progress("layer", spec.layers, !spec.progress);
+  std::vector<double> u = u0;
+  if (observer) frame(0, u0);
+  OdeStats ode;
+  if (c.depth == Depth::continuous) {
+    // The same frames at t_k, reached by the error-controlled ODE.
+    int k_prev = 0;
+    for (int k = std::min(every, spec.layers); k > 0 && k_prev < spec.layers;
+         k_prev = k, k = std::min(k + every, spec.layers)) {
+      integrate_continuous(*kernel, spec.sigma, weights.data(), prob.constant(), prob.layer_time(k_prev, spec.sigma),
+                           prob.layer_time(k, spec.sigma), c.ode_rtol, c.ode_atol, u, ode);
+      if (observer) frame(k, u);
+      progress.update(k);
+    }
+  } else {
+    run_layers(
+        *kernel, c.tau, spec.layers, u,
+        [&](int k, const std::vector<double>& uk) {
+          if (observer && (k % every == 0 || k == spec.layers)) frame(k, uk);
+          progress.update(k);
+        },
+        weights.data());
+  }
+  const double attention_seconds = since(t0) - outside_seconds;
+  if (!observer || spec.layers == 0) pde_at(r.t);
+
+  const SplitErrors dyn = prob.split_errors(u, u_pde, tokens, spec.sigma);
+  r.dynamics = dyn.interior;
+  r.dynamics_boundary = dyn.boundary;
+  r.boundary_tokens = dyn.boundary_tokens;
+  r.seconds = since(t_start);
+
+  if (details) {
+    // Exact identity (docs/theory.md section 2): sum_i c_i u_i with c_i = w_i (K w)_i
+    // (the degrees for softmax) is conserved by every layer; summed over the components
+    // of a vector field, each of which conserves its own.
+    const std::vector<double> conserved = conserved_weights(*kernel, weights);
+    const std::size_t n = tokens.size();
+    details->mass_initial = details->mass_final = 0;
+    for (std::size_t e = 0; e < u.size(); ++e) {
+      details->mass_initial += conserved[e % n] * u0[e];
+      details->mass_final += conserved[e % n] * u[e];
+    }
+    details->kernel = kernel_json(*kernel, weights);
+    details->normalization = Json::object().set("kind", normalization_name(c.normalization.kind));
+    if (c.normalization.kind == NormalizationKind::sinkhorn)
+      details->normalization.set("iterations", weights.iterations)
+          .set("marginal_error", weights.marginal_error)
+          .set("converged", weights.converged);
+    details->depth = Json::object().set("kind", c.depth == Depth::continuous ? "continuous" : "layers");
+    if (c.depth == Depth::continuous)
+      details->depth.set("ode_steps", ode.steps).set("rhs_evaluations", ode.rhs_evaluations);
+    details->timings = Json::object()
+                           .set("sampling", sampling_seconds)
+                           .set("generator_reference", reference_seconds)
+                           .set("attention", attention_seconds)
+                           .set("pde", pde_seconds)
+                           .set("frames", outside_seconds - pde_seconds);
+    details->tokens = tokens;
+    details->u0 = u0;
+    details->u = std::move(u);
+    details->u_pde = std::move(u_pde);
+  }
+  return r;
+}
+
+}  // namespace attnpde

@@ -1,0 +1,225 @@
+#include "solver/app/problem.hpp"
+
+#include <petscsys.h>
+
+#include <cmath>
+
+#include "attention/constants.hpp"
+#include "attention/continuous.hpp"
+#include "attention/kernel_truncated.hpp"
+#include "attention/metric.hpp"
+#include "discretization/operator.hpp"
+#include "discretization/reference.hpp"
+
+namespace attnpde {
+
+Errors relative_errors(const std::vector<double>& approx, const std::vector<double>& exact) {
+  double d2 = 0, e2 = 0, dmax = 0, emax = 0;
+  for (std::size_t i = 0; i < exact.size(); ++i) {
+    const double d = approx[i] - exact[i];
+    d2 += d * d;
+    e2 += exact[i] * exact[i];
+    dmax = std::max(dmax, std::abs(d));
+    emax = std::max(emax, std::abs(exact[i]));
+  }
+  Errors e;
+  e.l2 = e2 > 0 ? std::sqrt(d2 / e2) : std::sqrt(d2);
+  e.max = emax > 0 ? dmax / emax : dmax;
+  return e;
+}
+
+SplitErrors Problem::split_errors(const std::vector<double>& approx, const std::vector<double>& exact, const Tokens& t,
+                                  double sigma) const {
+  SplitErrors e;
+  if (!has_boundary()) {
+    e.interior = relative_errors(approx, exact);
+    return e;
+  }
+  const double width = boundary_layer_width(sigma), length = domain().length();
+  std::vector<double> ai, ei, ab, eb;
+  // Entries are stored component by component: entry q belongs to token q mod N.
+  long near_tokens = 0;
+  for (std::size_t q = 0; q < exact.size(); ++q) {
+    const std::size_t j = q % t.size();
+    bool near = false;
+    for (int d = 0; d < t.dim; ++d) near = near || t.coord[d][j] < width || t.coord[d][j] > length - width;
+    if (near && q < t.size()) ++near_tokens;
+    (near ? ab : ai).push_back(approx[q]);
+    (near ? eb : ei).push_back(exact[q]);
+  }
+  e.interior = relative_errors(ai, ei);
+  e.boundary = relative_errors(ab, eb);
+  e.boundary_tokens = near_tokens;
+  return e;
+}
+
+Problem::Problem(const Case& c)
+    : c_(c),
+      p_(c.density_expr, c.dim, c.domain),
+      u0_(c.u0.begin(), c.u0.end()),
+      p_expr_(c.density_expr),
+      G_(metric_inverse(c.metric)) {
+  cst_ = generator_constant(c.beta, c.dim);
+  norm_ = c.normalization;
+  gamma_ = normalization_gamma(norm_);  // docs/theory.md section 2
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(G_);
+  g_max_ = eig.eigenvalues().maxCoeff();
+}
+
+Tokens Problem::sample(long n, std::uint64_t seed) const {
+  if (domain().kind == DomainKind::space) {
+    std::vector<double> cov(static_cast<std::size_t>(c_.dim * c_.dim));
+    for (int a = 0; a < c_.dim; ++a)
+      for (int b = 0; b < c_.dim; ++b) cov[static_cast<std::size_t>(a * c_.dim + b)] = c_.gauss_cov(a, b);
+    return sample_gaussian(c_.gauss_mean, cov, static_cast<std::size_t>(n), seed);
+  }
+  return sample_tokens(p_, static_cast<std::size_t>(n), seed, c_.sampler);
+}
+
+double Problem::layer_time(long layers, double sigma) const {
+  return attnpde::layer_time(layers, c_.tau, cst_, sigma);
+}
+
+std::vector<double> Problem::density_values(const Tokens& t) const {
+  std::vector<double> v(t.size());
+  for (std::size_t j = 0; j < t.size(); ++j) {
+    const auto x = t.point(j);
+    v[j] = p_(x.data());
+  }
+  return v;
+}
+
+std::vector<double> Problem::initial_values(const Tokens& t) const {
+  const std::size_t n = t.size();
+  std::vector<double> u(n * u0_.size());
+  for (std::size_t k = 0; k < u0_.size(); ++k)
+    for (std::size_t j = 0; j < n; ++j) {
+      const auto x = t.point(j);
+      u[k * n + j] = u0_[k].at(x.data(), c_.dim);
+    }
+  return u;
+}
+
+std::vector<double> Problem::generator_reference(const Tokens& t) const {
+  const std::size_t n = t.size();
+  std::vector<double> lu(n * u0_.size());
+  for (std::size_t k = 0; k < u0_.size(); ++k)
+    for (std::size_t j = 0; j < n; ++j) {
+      const auto x = t.point(j);
+      lu[k * n + j] = continuum_generator(u0_[k], p_expr_, G_, gamma_, x.data(), c_.dim);
+    }
+  return lu;
+}
+
+KernelChoice Problem::choose_kernel(long n, double sigma) const {
+  if (c_.kernel != KernelChoice::automatic) return c_.kernel;
+  const MetricScore s = score(sigma);
+  const double p_max = p_.max_raw() / p_.integral();
+  const bool fits = search_radius_fits(domain(), search_radius(c_.metric, sigma, c_.cutoff));
+  const long min_tokens = 20000;
+  return n >= min_tokens && fits && expected_neighbours(n, p_max, s, c_.cutoff) <= 0.1 * static_cast<double>(n)
+             ? KernelChoice::truncated
+             : KernelChoice::dense;
+}
+
+std::unique_ptr<AttentionKernel> Problem::make_kernel(const Tokens& t, double sigma) const {
+  std::unique_ptr<AttentionKernel> k;
+  if (choose_kernel(static_cast<long>(t.size()), sigma) == KernelChoice::truncated)
+    k = std::make_unique<TruncatedKernel>(t, score(sigma), c_.cutoff);
+  else
+    k = std::make_unique<DenseKernel>(t, score(sigma));
+  int ranks = 1;
+  MPI_Comm_size(PETSC_COMM_WORLD, &ranks);
+  // Several ranks share the rows of every application (identical results on any count).
+  if (ranks > 1) k = std::make_unique<RowSplitKernel>(std::move(k), PETSC_COMM_WORLD);
+  return k;
+}
+
+SplitErrors Problem::generator_error(const AttentionKernel& k, const Tokens& t, double sigma, const ColumnWeights& w,
+                                     const std::vector<double>& u0, const std::vector<double>& reference) const {
+  std::vector<double> au(u0.size());
+  apply_components(k, u0.data(), au.data(), u0.size(), w.data());
+  const double scale = 1.0 / (cst_ * sigma * sigma);
+  for (std::size_t j = 0; j < u0.size(); ++j) au[j] = (au[j] - u0[j]) * scale;
+  return split_errors(au, reference, t, sigma);
+}
+
+std::vector<std::unique_ptr<PdeSolver>> Problem::make_pdes(const Grid& grid) const {
+  const double gamma = gamma_;
+  const Density& p = p_;
+  // w = p^gamma; the normalization of p cancels in w^-1 div(w G grad u).
+  auto weight = [&p, gamma](const double* x) { return std::pow(p(x), gamma); };
+  MatOwner op;
+  double g_max = g_max_;
+  std::vector<Expression> b(c_.drift.begin(), c_.drift.end());
+  VectorFunction drift;
+  if (!b.empty())
+    drift = [&b, n = c_.dim](const double* x) {
+      Eigen::VectorXd v(n);
+      for (int d = 0; d < n; ++d) v[d] = b[static_cast<std::size_t>(d)].at(x, n);
+      return v;
+    };
+  if (c_.metric_field.empty()) {
+    op = assemble_operator(grid, G_, weight, drift);
+  } else {
+    // G(x) from the case (`attnpde pde`); dt_auto uses its largest eigenvalue at the nodes.
+    std::vector<Expression> g(c_.metric_field.begin(), c_.metric_field.end());
+    const int n = c_.dim;
+    auto G_at = [&g, n](const double* x) {
+      Eigen::MatrixXd m(n, n);
+      for (int a = 0; a < n; ++a)
+        for (int col = 0; col < n; ++col) m(a, col) = g[static_cast<std::size_t>(a * n + col)].at(x, n);
+      return m;
+    };
+    op = assemble_operator(grid, G_at, weight, drift);
+    g_max = 0;
+    std::array<int, 3> start, count;
+    grid.owned(start, count);
+    for (int k = start[2]; k < start[2] + count[2]; ++k)
+      for (int j = start[1]; j < start[1] + count[1]; ++j)
+        for (int i = start[0]; i < start[0] + count[0]; ++i) {
+          const double x[3] = {grid.coordinate(0, i), grid.coordinate(1, j), grid.coordinate(2, k)};
+          Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(G_at(x));
+          g_max = std::max(g_max, eig.eigenvalues().maxCoeff());
+        }
+    MPI_Allreduce(MPI_IN_PLACE, &g_max, 1, MPI_DOUBLE, MPI_MAX, grid.comm());
+  }
+  PdeOptions opt;
+  opt.dt = c_.dt;
+  opt.rtol = c_.rtol;
+  opt.atol = c_.atol;
+  // Constant G on the torus, or constant diagonal G in the box: FFT / DCT steps, exact when
+  // w = p^gamma is constant (p uniform or gamma = 0) and there is no drift, else transform-
+  // preconditioned GMRES. (A full G in the box would leave its mixed terms out of the DCT
+  // symbol, and the iteration count would grow with the grid: multigrid there.)
+  if (c_.metric_field.empty() && (domain().periodic() || G_.isDiagonal())) {
+    opt.fourier_metric = G_;
+    opt.fourier_exact = c_.drift.empty() && (p_.is_uniform() || gamma_ == 0.0);
+  }
+  const int dim = c_.dim;
+  std::vector<std::unique_ptr<PdeSolver>> solvers;
+  for (std::size_t k = 0; k < u0_.size(); ++k) {
+    MatOwner copy;
+    if (k + 1 < u0_.size()) ATTNPDE_PETSC(MatDuplicate(op, MAT_COPY_VALUES, copy.out()));
+    const Expression& u0 = u0_[k];
+    solvers.push_back(std::make_unique<PdeSolver>(
+        grid, k + 1 < u0_.size() ? std::move(copy) : std::move(op),
+        [&u0, dim](const double* x) { return u0.at(x, dim); }, opt, g_max));
+  }
+  return solvers;
+}
+
+GridInterpolator Problem::interpolator(const Grid& grid, const PdeSolver& pde) const {
+  return GridInterpolator(c_.dim, grid.nodes(), pde.gather(), domain());
+}
+
+std::vector<double> Problem::at_tokens(const GridInterpolator& f, const Tokens& t) const {
+  std::vector<double> v(t.size());
+  for (std::size_t j = 0; j < t.size(); ++j) {
+    const auto x = t.point(j);
+    v[j] = f(x.data());
+  }
+  return v;
+}
+
+}  // namespace attnpde

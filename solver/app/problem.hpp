@@ -1,0 +1,98 @@
+#pragma once
+// The numerical objects of a case, built once from the validated Case: the density, the
+// initial values, G = M^-1, c(beta, n), gamma of the normalization, the attention kernel
+// and the solvers of the limit PDE (docs/theory.md sections 1-3). Every command starts
+// here; the measurement of one (N, sigma, seed) point is in solver/app/point.hpp.
+
+#include <Eigen/Dense>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "attention/density.hpp"
+#include "attention/expression.hpp"
+#include "attention/kernel.hpp"
+#include "attention/kernel_dense.hpp"
+#include "attention/normalization.hpp"
+#include "discretization/grid.hpp"
+#include "discretization/interpolate.hpp"
+#include "solver/app/case.hpp"
+#include "solver/pde_solver.hpp"
+
+namespace attnpde {
+
+/// Relative errors of approx against exact: l2 = ||a - e||_2 / ||e||_2 and
+/// max = max|a - e| / max|e| (absolute when the reference is 0).
+struct Errors {
+  double l2 = 0.0, max = 0.0;
+};
+Errors relative_errors(const std::vector<double>& approx, const std::vector<double>& exact);
+
+/// Errors over the interior tokens and over the boundary layer (box: tokens within
+/// 3 sigma of a wall, docs/theory.md section 2). On the torus every token is interior.
+struct SplitErrors {
+  Errors interior, boundary;
+  long boundary_tokens = 0;
+};
+
+class Problem {
+ public:
+  explicit Problem(const Case& c);
+  const Case& config() const { return c_; }
+  const Density& density() const { return p_; }
+  const Domain& domain() const { return p_.domain(); }
+  bool has_boundary() const { return !p_.domain().periodic(); }
+  /// Width of the boundary layer: tokens closer than this to a wall of the box.
+  static double boundary_layer_width(double sigma) { return 3.0 * sigma; }
+  SplitErrors split_errors(const std::vector<double>& approx, const std::vector<double>& exact, const Tokens& t,
+                           double sigma) const;
+  const Eigen::MatrixXd& G() const { return G_; }
+  double gamma() const { return gamma_; }
+  /// c(beta, n) of the generator (A u - u) = c sigma^2 L_gamma u + ...
+  double constant() const { return cst_; }
+  double g_max() const { return g_max_; }
+  /// t_K = K tau c sigma^2 of this case (attention/constants.hpp).
+  double layer_time(long layers, double sigma) const;
+  MetricScore score(double sigma) const { return MetricScore{c_.metric, c_.beta, sigma, c_.precision}; }
+
+  Tokens sample(long n, std::uint64_t seed) const;
+  /// Components of u (1 for a scalar field). Values at the tokens are stored component by
+  /// component: m N entries, component k at [k N, (k+1) N).
+  int components() const { return static_cast<int>(u0_.size()); }
+  std::vector<double> initial_values(const Tokens& t) const;
+  /// p at the tokens.
+  std::vector<double> density_values(const Tokens& t) const;
+  /// L_gamma u0 at the tokens (continuum reference of T1), component by component.
+  std::vector<double> generator_reference(const Tokens& t) const;
+  /// The attention kernel of these tokens: attention.kernel, or for "auto" the rule of
+  /// choose_kernel(). The tokens must outlive it.
+  std::unique_ptr<AttentionKernel> make_kernel(const Tokens& t, double sigma) const;
+  /// dense or truncated for N tokens at this sigma (attention.kernel = "auto": truncated
+  /// when N >= 20000, the expected neighbours within cutoff sigma are at most N / 10, and
+  /// the search radius fits the domain).
+  KernelChoice choose_kernel(long n, double sigma) const;
+  /// Column weights of the case's normalization (computed once).
+  ColumnWeights weights(const Tokens& t, double sigma) const { return column_weights(t, score(sigma), norm_); }
+  ColumnWeights weights(const AttentionKernel& k) const { return column_weights(k, norm_); }
+  /// T1: (A u0 - u0)/(c sigma^2) against the reference, A normalized by `w`.
+  SplitErrors generator_error(const AttentionKernel& k, const Tokens& t, double sigma, const ColumnWeights& w,
+                              const std::vector<double>& u0, const std::vector<double>& reference) const;
+  /// Solvers of the limit PDE, one per component k of u0 (u(0) = component k); the
+  /// operator is assembled once and copied for the other components.
+  std::vector<std::unique_ptr<PdeSolver>> make_pdes(const Grid& grid) const;
+  GridInterpolator interpolator(const Grid& grid, const PdeSolver& pde) const;
+  /// A grid field interpolated to the tokens.
+  std::vector<double> at_tokens(const GridInterpolator& f, const Tokens& t) const;
+
+ private:
+  Case c_;
+  Density p_;
+  std::vector<Expression> u0_;
+  Expression p_expr_;
+  Eigen::MatrixXd G_;
+  NormalizationSpec norm_;
+  double gamma_ = 2.0, cst_ = 0.25, g_max_ = 1.0;
+};
+
+}  // namespace attnpde

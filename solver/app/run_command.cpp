@@ -1,0 +1,188 @@
+#include "solver/app/run_command.hpp"
+
+#include <petscsys.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "postprocess/tables.hpp"
+#include "postprocess/vtk_grid.hpp"
+#include "postprocess/vtk_writer.hpp"
+
+namespace attnpde {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// The frames of `run`: the PDE field on the grid (fields.pvd) and the tokens with the
+// attention values, the PDE values and their difference (tokens.pvd) at t_k.
+class FrameWriter : public PointObserver {
+ public:
+  FrameWriter(const Problem& prob, const Grid& grid, const std::vector<std::vector<double>>& fields, std::string dir,
+              int every)
+      : prob_(prob), grid_(grid), fields_(fields), dir_(std::move(dir)), every_(every) {}
+
+  int every() const override { return every_; }
+
+  void frame(int k, double t, const Tokens& tokens, const std::vector<double>& u,
+             const std::vector<double>& u_pde) override {
+    const int m = prob_.components();
+    const std::size_t n = tokens.size();
+    char base[64];
+    std::snprintf(base, sizeof base, "fields_%06d", k);
+    std::vector<std::string> field_names;
+    std::vector<NamedArray> field_arrays;
+    for (int q = 0; q < m; ++q) field_names.push_back(component_name("u_pde", q, m));
+    for (int q = 0; q < m; ++q)
+      field_arrays.push_back({field_names[static_cast<std::size_t>(q)], &fields_[static_cast<std::size_t>(q)]});
+    field_frames.push_back({t, "vtk/" + write_grid_fields(grid_, dir_, base, field_arrays)});
+    if (!is_root_rank()) return;
+    if (p_.empty()) p_ = prob_.density_values(tokens);
+    // Per component: attention values, PDE values at the tokens, their difference.
+    std::vector<std::vector<double>> cols;
+    std::vector<std::string> names;
+    for (int q = 0; q < m; ++q) {
+      const auto part = [&](const std::vector<double>& v) {
+        return std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(q * n),
+                                   v.begin() + static_cast<std::ptrdiff_t>((q + 1) * n));
+      };
+      cols.push_back(part(u));
+      cols.push_back(part(u_pde));
+      std::vector<double> err(n);
+      for (std::size_t j = 0; j < n; ++j) err[j] = cols[cols.size() - 2][j] - cols.back()[j];
+      cols.push_back(err);
+      for (const char* b : {"u_attn", "u_pde", "error"}) names.push_back(component_name(b, q, m));
+    }
+    std::vector<NamedArray> arrays;
+    for (std::size_t a = 0; a < cols.size(); ++a) arrays.push_back({names[a], &cols[a]});
+    arrays.push_back({"p", &p_});
+    char name[64];
+    std::snprintf(name, sizeof name, "tokens_%06d.vtu", k);
+    write_tokens_vtu(dir_ + "/" + name, tokens, arrays);
+    token_frames.push_back({t, std::string("vtk/") + name});
+  }
+
+  std::vector<PvdEntry> token_frames, field_frames;
+
+ private:
+  const Problem& prob_;
+  const Grid& grid_;
+  const std::vector<std::vector<double>>& fields_;
+  std::string dir_;
+  int every_;
+  std::vector<double> p_;
+};
+
+void write_tokens_csv(const std::string& path, const PointDetails& d, int dim, int m) {
+  std::vector<std::string> cols;
+  for (int a = 0; a < dim; ++a) cols.push_back("x" + std::to_string(a));
+  for (const char* name : {"u0", "u_attn", "u_pde"})
+    for (int q = 0; q < m; ++q) cols.push_back(component_name(name, q, m));
+  CsvWriter csv(path, cols);
+  const std::size_t n = d.tokens.size();
+  const auto dim_z = static_cast<std::size_t>(dim), m_z = static_cast<std::size_t>(m);
+  std::vector<double> row(cols.size());
+  for (std::size_t j = 0; j < n; ++j) {
+    for (std::size_t a = 0; a < dim_z; ++a) row[a] = d.tokens.coord[a][j];
+    for (std::size_t q = 0; q < m_z; ++q) {
+      const std::size_t e = q * n + j;
+      row[dim_z + q] = d.u0[e];
+      row[dim_z + m_z + q] = d.u[e];
+      row[dim_z + 2 * m_z + q] = d.u_pde[e];
+    }
+    csv.row(row);
+  }
+}
+
+}  // namespace
+
+PointResult run_case(const Case& c, const RunSettings& s) {
+  const auto t_start = Clock::now();
+  const bool root = is_root_rank();
+  const Problem prob(c);
+  Grid grid(PETSC_COMM_WORLD, c.grid, prob.domain());
+  const int m = prob.components();
+  const auto pdes = prob.make_pdes(grid);
+
+  // The PDE side: every component advanced to t, its grid field kept for the frame writer.
+  std::vector<std::vector<double>> fields(static_cast<std::size_t>(m));
+  const PdeAtTokens pde_at = [&](double t, const Tokens& tokens) {
+    std::vector<double> values;
+    for (std::size_t q = 0; q < pdes.size(); ++q) {
+      pdes[q]->advance_to(t);
+      fields[q] = pdes[q]->gather();
+      const auto at = prob.at_tokens(GridInterpolator(c.dim, grid.nodes(), fields[q], prob.domain()), tokens);
+      values.insert(values.end(), at.begin(), at.end());
+    }
+    return values;
+  };
+
+  const std::string vtk_dir = s.out_dir + "/vtk";
+  if (root) std::filesystem::create_directories(c.vtk ? vtk_dir : s.out_dir);
+  MPI_Barrier(PETSC_COMM_WORLD);  // the directory exists before any rank writes a piece
+  FrameWriter writer(prob, grid, fields, vtk_dir, c.every);
+  PointSpec spec;
+  spec.n = c.n;
+  spec.sigma = c.sigma;
+  spec.layers = c.layers;
+  spec.seed = c.seed;
+  spec.progress = !s.quiet && root;
+  PointDetails d;
+  const PointResult r = run_point(prob, spec, pde_at, c.vtk ? &writer : nullptr, &d);
+  if (!r.sinkhorn_converged && root)
+    std::fprintf(stderr, "attnpde: warning: Sinkhorn stopped after %d iterations at marginal error %.3e > %.3e\n",
+                 r.sinkhorn_iterations, r.sinkhorn_error, c.normalization.sinkhorn_tol);
+  if (!root) return r;
+
+  const auto tp = Clock::now();
+  write_tokens_csv(s.out_dir + "/tokens.csv", d, c.dim, m);
+  {
+    CsvWriter csv(s.out_dir + "/summary.csv", summary_columns(prob.has_boundary()));
+    csv.row(summary_row(r, prob.has_boundary()));
+  }
+  if (c.vtk) {
+    write_pvd(s.out_dir + "/tokens.pvd", writer.token_frames);
+    write_pvd(s.out_dir + "/fields.pvd", writer.field_frames);
+  }
+  Json timings = d.timings;
+  timings.set("output", since(tp)).set("total", since(t_start));
+  Json man = manifest_header(c, s);
+  man.set("timings_seconds", timings);
+  man.set("results",
+          Json::object()
+              .set("t", r.t)
+              .set("components", m)
+              .set("generator_constant_c", prob.constant())
+              .set("gen_err_l2", r.generator.l2)
+              .set("gen_err_max", r.generator.max)
+              .set("err_l2", r.dynamics.l2)
+              .set("err_max", r.dynamics.max)
+              .set("errors_over", prob.has_boundary() ? "interior tokens (3 sigma from the walls)" : "all tokens")
+              .set("gamma", prob.gamma())
+              .set("conserved_mass_initial", d.mass_initial)
+              .set("conserved_mass_final", d.mass_final)
+              .set("density_integral_raw", prob.density().integral()));
+  if (prob.has_boundary())
+    man.set("boundary_layer", Json::object()
+                                  .set("width", Problem::boundary_layer_width(c.sigma))
+                                  .set("tokens", r.boundary_tokens)
+                                  .set("gen_err_l2", r.generator_boundary.l2)
+                                  .set("gen_err_max", r.generator_boundary.max)
+                                  .set("err_l2", r.dynamics_boundary.l2)
+                                  .set("err_max", r.dynamics_boundary.max));
+  man.set("kernel", d.kernel);
+  man.set("normalization", d.normalization);
+  man.set("depth", d.depth);
+  man.set("pde", pde_stats_json(summed_stats(pdes)));  // over the components
+  std::vector<std::string> outputs = {"tokens.csv", "summary.csv"};
+  if (c.vtk) outputs.insert(outputs.end(), {"tokens.pvd", "fields.pvd"});
+  write_manifest(std::move(man), s, outputs);
+  return r;
+}
+
+}  // namespace attnpde
