@@ -16,8 +16,8 @@ RateFit fit_power_law(const std::vector<double>& x, const std::vector<double>& e
     mx += std::log(x[k]);
     my += std::log(error[k]);
   }
-  mx /= m;
-  my /= m;
+  mx /= static_cast<double>(m);
+  my /= static_cast<double>(m);
   double sxx = 0, sxy = 0, syy = 0;
   for (std::size_t k = 0; k < m; ++k) {
     const double dx = std::log(x[k]) - mx, dy = std::log(error[k]) - my;

@@ -170,7 +170,7 @@ void PdeSolver::advance_to(double t) {
   const double span = t - time_;
   const long steps = std::max(1L, static_cast<long>(std::ceil(span / dt_target_ - 1e-9)));
   ATTNPDE_PETSC(TSSetTime(ts_, time_));
-  ATTNPDE_PETSC(TSSetTimeStep(ts_, span / steps));
+  ATTNPDE_PETSC(TSSetTimeStep(ts_, span / static_cast<double>(steps)));
   ATTNPDE_PETSC(TSSetStepNumber(ts_, 0));
   ATTNPDE_PETSC(TSSetMaxTime(ts_, t));
   ATTNPDE_PETSC(TSSolve(ts_, u_));

@@ -184,7 +184,7 @@ TEST(CliRun, DefaultCaseWritesEveryOutputAndVtkReadsBack) {
   ASSERT_EQ(fields.size(), 11u);
   const double dt_frame = 4 * 0.5 * 0.25 * 0.25 * 0.25;
   for (std::size_t k = 0; k < tokens.size(); ++k) {
-    EXPECT_NEAR(tokens[k].first, k * dt_frame, 1e-15);
+    EXPECT_NEAR(tokens[k].first, static_cast<double>(k) * dt_frame, 1e-15);
     VtkComplaints complaints;
     vtkNew<vtkXMLUnstructuredGridReader> tr;
     vtkDataSet* cloud = read_vtk(tr, (out / tokens[k].second).string(), complaints);

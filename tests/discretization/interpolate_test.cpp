@@ -30,7 +30,7 @@ double interpolation_error(int n) {
 TEST(Interpolation, ExactAtNodesAndSixthOrder) {
   const int n = 16;
   std::vector<double> v(n * n);
-  for (std::size_t k = 0; k < v.size(); ++k) v[k] = std::sin(0.1 * k);
+  for (std::size_t k = 0; k < v.size(); ++k) v[k] = std::sin(0.1 * static_cast<double>(k));
   GridInterpolator interp(2, {n, n, 1}, v);
   const double h = torus_period / n;
   const double x[2] = {3 * h, 5 * h};
