@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -284,6 +285,26 @@ TEST(CliCheck, InfersThePurposeAndAcceptsPdeOnlyCases) {
   const Result dir = run("check cases");
   EXPECT_EQ(dir.rc, 2);
   EXPECT_NE(dir.err.find("cases: error: is a directory"), std::string::npos) << dir.err;
+}
+
+// README's layout table names every folder of the tree (top level and solver/app/) and no
+// folder that does not exist.
+TEST(Readme, LayoutTableMatchesTheTree) {
+  const std::string readme = slurp(source_dir + "/README.md");
+  const auto start = readme.find("## Layout");
+  ASSERT_NE(start, std::string::npos);
+  std::set<std::string> listed;
+  const std::regex row(R"re(\n\| `([a-z/]+)/` \|)re");
+  for (auto it = std::sregex_iterator(readme.begin() + static_cast<std::ptrdiff_t>(start), readme.end(), row);
+       it != std::sregex_iterator(); ++it)
+    listed.insert((*it)[1]);
+  std::set<std::string> tree;
+  for (const auto& e : fs::directory_iterator(source_dir)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_directory() && name[0] != '.' && name.rfind("build", 0) != 0 && name != "results") tree.insert(name);
+  }
+  tree.insert("solver/app");
+  EXPECT_EQ(listed, tree);
 }
 
 TEST(CliCheck, EveryShippedCaseValidates) {
