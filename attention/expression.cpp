@@ -51,3 +51,13 @@ bool Expression::is_constant() const {
 }
 
 }  // namespace attnpde
+
+namespace attnpde {
+
+std::vector<std::string> Expression::variables() const {
+  std::vector<std::string> out;
+  for (const auto& [name, ptr] : parser_->GetUsedVar()) out.push_back(name);
+  return out;
+}
+
+}  // namespace attnpde

@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace mu {
 class Parser;
@@ -43,6 +44,8 @@ class Expression {
   const std::string& text() const { return text_; }
   /// True when the expression does not depend on any variable.
   bool is_constant() const;
+  /// The variables the expression uses, a subset of {x, y, z, t}.
+  std::vector<std::string> variables() const;
 
  private:
   std::string text_;

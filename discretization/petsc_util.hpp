@@ -18,6 +18,11 @@ class PetscFailure : public std::runtime_error {
 
 [[noreturn]] void throw_petsc_failure(PetscErrorCode code, const char* expr, const char* file, int line);
 
+/// Makes PETSc errors quiet: instead of PETSc's multi-line dump, the first message of an
+/// error (e.g. "Unable to find requested KSP type foo") is recorded and becomes part of the
+/// one-line PetscFailure. Call after PetscInitialize (attnpde does unless --verbose).
+void quiet_petsc_errors();
+
 #define ATTNPDE_PETSC(expr)                                                                      \
   do {                                                                                           \
     const PetscErrorCode attnpde_ierr_ = (expr);                                                 \

@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "postprocess/json.hpp"
+#include "postprocess/tables.hpp"
 
 namespace attnpde {
 
@@ -29,10 +30,14 @@ vtkNew<vtkDoubleArray> make_array(const std::string& name, vtkIdType n, int comp
 
 template <class Writer>
 void finish(Writer& w, const std::string& path) {
+  // Failures are reported by the exception below, in one line: no VTK error window text.
+  vtkObject::GlobalWarningDisplayOff();
   w->SetFileName(path.c_str());
   w->SetDataModeToAppended();
   w->EncodeAppendedDataOff();
-  if (w->Write() != 1) throw std::runtime_error("VTK could not write " + path);
+  if (w->Write() != 1 || w->GetErrorCode() != 0)
+    throw std::runtime_error("cannot write " + path + " (VTK writer failed)");
+  check_written(path);
 }
 
 }  // namespace
@@ -129,7 +134,7 @@ void write_field_pvti(const std::string& path, const ImageGeometry& g,
   for (std::size_t r = 0; r < pieces.size(); ++r)
     out << "    <Piece Extent=\"" << extent(pieces[r]) << "\" Source=\"" << files[r] << "\"/>\n";
   out << "  </PImageData>\n</VTKFile>\n";
-  if (!out) throw std::runtime_error("cannot write " + path);
+  close_checked(out, path);
 }
 
 void write_pvd(const std::string& path, const std::vector<PvdEntry>& entries) {
@@ -141,7 +146,7 @@ void write_pvd(const std::string& path, const std::vector<PvdEntry>& entries) {
     out << "    <DataSet timestep=\"" << format_double(e.time) << "\" group=\"\" part=\"0\" file=\"" << e.file
         << "\"/>\n";
   out << "  </Collection>\n</VTKFile>\n";
-  if (!out) throw std::runtime_error("write failed: " + path);
+  close_checked(out, path);
 }
 
 }  // namespace attnpde

@@ -12,6 +12,7 @@
 #include "attention/kernel_truncated.hpp"
 #include "attention/metric.hpp"
 #include "attention/rosenblatt.hpp"
+#include "solver/app/case_checks.hpp"
 #include "solver/app/case_reader.hpp"
 
 namespace attnpde {
@@ -80,7 +81,9 @@ const KeySpec& key(const std::string& name) {
 
 // G(x) of pde.metric_field must be SPD at every face of the grid, where the operator
 // evaluates it (node placement of attention/domain.hpp).
-void check_metric_field(const Case& c, const TValue& f, const std::string& path) {
+// Returns the largest eigenvalue of G(x) over the faces.
+double check_metric_field(const Case& c, const TValue& f, const std::string& path) {
+  double g_max = 0;
   std::vector<Expression> g(c.metric_field.begin(), c.metric_field.end());
   const long total = static_cast<long>(c.grid[0]) * (c.dim > 1 ? c.grid[1] : 1) * (c.dim > 2 ? c.grid[2] : 1);
   for (long k = 0; k < total; ++k)
@@ -103,7 +106,9 @@ void check_metric_field(const Case& c, const TValue& f, const std::string& path)
         os << "): " << *defect;
         fail(f, path, "pde.metric_field", os.str());
       }
+      g_max = std::max(g_max, Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(m).eigenvalues().maxCoeff());
     }
+  return g_max;
 }
 
 // The density must be positive (L_gamma and w = p^gamma need log p), and smooth enough
@@ -321,9 +326,11 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   const int default_pde_nodes = 64, default_probe_nodes = 16;
   c.grid = nodes_per_direction("pde.grid", default_pde_nodes);
   c.probe_grid = nodes_per_direction("probe.grid", default_probe_nodes);
+  // lambda_max(G) over the domain, for the automatic PDE time step.
+  double g_max = 1.0 / Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(c.metric).eigenvalues().minCoeff();
   if (const TValue* f = r.present(key("pde.metric_field"))) {
     c.metric_field = rd.expression_matrix(*f, key("pde.metric_field"), c.dim);
-    check_metric_field(c, *f, path);
+    g_max = check_metric_field(c, *f, path);
   }
   if (const TValue* f = r.present(key("pde.drift"))) c.drift = rd.expression_array(*f, key("pde.drift"), c.dim);
   if (const TValue* d = r.present(key("output.dir")))
@@ -348,6 +355,14 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   }
 
   if (c.every == 0) c.every = std::max(1, c.layers / 10);
+  // Derived quantities and every point where an expression will be evaluated.
+  const FailAt fail_at = [&](const std::string& name, const std::string& message) {
+    if (const TValue* v = r.present(key(name))) fail(*v, path, name, message);
+    const Where w = r.section_where(key(name).section);
+    throw InputError(w.file, w.line, w.column, name, message);
+  };
+  check_derived(c, g_max, fail_at);
+  check_expressions(c, fail_at);
   c.resolved = resolved_json(c, r);
   return c;
 }

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "attention/expression.hpp"
+#include "solver/app/case_checks.hpp"
 
 namespace attnpde::case_input {
 
@@ -160,6 +161,7 @@ std::vector<std::string> Reader::expression_matrix(const TValue& v, const KeySpe
 }
 
 void Reader::check_range(const TValue& v, const KeySpec& s, double x) const {
+  if (!std::isfinite(x)) fail(v, file_, s.name(), "value " + num(x) + " is not a finite number");
   const bool below = s.min_open ? !(x > s.min) : !(x >= s.min);
   const bool above = s.max_open ? !(x < s.max) : !(x <= s.max);
   if (below || above) fail(v, file_, s.name(), "value " + num(x) + " is outside " + s.range_doc());
@@ -180,9 +182,15 @@ TValue parse_file(const std::string& path) {
   if (!std::filesystem::exists(path, ec)) throw InputError(path, 0, 0, "", "cannot open case file (no such file)");
   if (!std::filesystem::is_regular_file(path, ec))
     throw InputError(path, 0, 0, "", "cannot open case file (not a regular file)");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, 0, "", "cannot open case file");
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw InputError(path, 0, 0, "", "cannot open case file");
+  std::ostringstream content;
+  content << file.rdbuf();
+  const std::string text = content.str();
+  // The TOML parser recurses into nested arrays and tables: bound the depth first.
+  check_nesting(text, path);
   try {
+    std::istringstream in(text);
     return toml::parse<toml::discard_comments, std::map, std::vector>(in, path);
   } catch (const toml::syntax_error& e) {
     const auto& loc = e.location();
@@ -208,6 +216,11 @@ void apply_override(TValue& root, const Override& o) {
   const std::string value = trim(o.text.substr(eq + 1));
   const KeySpec* spec = find_key(section, key);
   if (!spec) throw InputError(override_origin, 0, 0, section + "." + key, "unknown key");
+  try {
+    check_nesting(value, override_origin);
+  } catch (const InputError& e) {
+    throw InputError(override_origin, 0, 0, spec->name(), "value nests arrays or inline tables too deeply");
+  }
   TValue parsed;
   try {
     std::istringstream in("v = " + value);

@@ -13,56 +13,72 @@ namespace attnpde {
 
 namespace {
 
-void run(const Case& c, const RunSettings& s) {
+// printf into a string.
+template <class... Args>
+void appendf(std::string& out, const char* format, Args... args) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, format, args...);
+  out += buf;
+}
+
+std::string run(const Case& c, const RunSettings& s) {
+  std::string out;
   if (c.transport) {
     const auto r = run_transport(c, s);
-    if (!is_root_rank()) return;
-    std::printf("case %s: token transport, N = %ld, sigma = %g, tau = %g, layers = %d\n", c.name.c_str(), c.n, c.sigma,
-                c.tau, c.layers);
-    std::printf("clusters (link sigma/10): %d -> %d; mean nearest-neighbour distance: %.4e -> %.4e\n",
-                r.clusters_initial, r.clusters_final, r.nearest_initial, r.nearest_final);
-    std::printf("outputs: %s/{tokens.csv,clustering.csv,manifest.json%s}\n", s.out_dir.c_str(),
-                c.vtk ? ",tokens.pvd" : "");
-    return;
+    if (!is_root_rank()) return out;
+    appendf(out, "case %s: token transport, N = %ld, sigma = %g, tau = %g, layers = %d\n", c.name.c_str(), c.n, c.sigma,
+            c.tau, c.layers);
+    appendf(out, "clusters (link sigma/10): %d -> %d; mean nearest-neighbour distance: %.4e -> %.4e\n",
+            r.clusters_initial, r.clusters_final, r.nearest_initial, r.nearest_final);
+    appendf(out, "outputs: %s/{tokens.csv,clustering.csv,manifest.json%s}\n", s.shown_dir.c_str(),
+            c.vtk ? ",tokens.pvd" : "");
+    return out;
   }
   const auto r = run_case(c, s);
-  if (!is_root_rank()) return;
-  std::printf("case %s: N = %ld, sigma = %g, tau = %g, layers = %d, t = %.6g\n", c.name.c_str(), r.n, r.sigma, r.tau,
-              r.layers, r.t);
-  std::printf("generator error (T1): l2 %.4e  max %.4e\n", r.generator.l2, r.generator.max);
-  std::printf("dynamics error  (T2): l2 %.4e  max %.4e\n", r.dynamics.l2, r.dynamics.max);
-  std::printf("outputs: %s/{tokens.csv,summary.csv,manifest.json%s}\n", s.out_dir.c_str(),
-              c.vtk ? ",tokens.pvd,fields.pvd" : "");
+  if (!is_root_rank()) return out;
+  appendf(out, "case %s: N = %ld, sigma = %g, tau = %g, layers = %d, t = %.6g\n", c.name.c_str(), r.n, r.sigma, r.tau,
+          r.layers, r.t);
+  appendf(out, "generator error (T1): l2 %.4e  max %.4e\n", r.generator.l2, r.generator.max);
+  appendf(out, "dynamics error  (T2): l2 %.4e  max %.4e\n", r.dynamics.l2, r.dynamics.max);
+  appendf(out, "outputs: %s/{tokens.csv,summary.csv,manifest.json%s}\n", s.shown_dir.c_str(),
+          c.vtk ? ",tokens.pvd,fields.pvd" : "");
+  return out;
 }
 
-void study(const Case& c, const RunSettings& s) {
-  run_study(c, s);  // prints its table and rates
+std::string study(const Case& c, const RunSettings& s) {
+  std::string out;
+  out = run_study(c, s).report;
+  return out;
 }
 
-void pde(const Case& c, const RunSettings& s) {
+std::string pde(const Case& c, const RunSettings& s) {
+  std::string out;
   const auto r = run_pde(c, s);
-  if (!is_root_rank()) return;
-  std::printf("case %s: PDE alone to t = %.6g on grid", c.name.c_str(), r.t_end);
-  for (int n : c.grid) std::printf(" %d", n);
-  std::printf(", %s, %ld steps, %ld KSP iterations, %.3f s\n", r.stats.ts_type.c_str(), r.stats.steps,
-              r.stats.ksp_iterations, r.stats.seconds);
-  std::printf("weighted mass sum w u h^n: %.17g -> %.17g\n", r.mass_initial, r.mass_final);
-  std::printf("outputs: %s/{manifest.json%s}\n", s.out_dir.c_str(), c.vtk ? ",fields.pvd" : "");
+  if (!is_root_rank()) return out;
+  appendf(out, "case %s: PDE alone to t = %.6g on grid", c.name.c_str(), r.t_end);
+  for (int n : c.grid) appendf(out, " %d", n);
+  appendf(out, ", %s, %ld steps, %ld KSP iterations, %.3f s\n", r.stats.ts_type.c_str(), r.stats.steps,
+          r.stats.ksp_iterations, r.stats.seconds);
+  appendf(out, "weighted mass sum w u h^n: %.17g -> %.17g\n", r.mass_initial, r.mass_final);
+  appendf(out, "outputs: %s/{manifest.json%s}\n", s.shown_dir.c_str(), c.vtk ? ",fields.pvd" : "");
+  return out;
 }
 
-void probe(const Case& c, const RunSettings& s) {
+std::string probe(const Case& c, const RunSettings& s) {
+  std::string out;
   const auto r = run_probe(c, s);
-  if (!is_root_rank()) return;
+  if (!is_root_rank()) return out;
   const bool dot = c.score == Score::dot;
-  std::printf("case %s: Kramers-Moyal probe on %zu query points, %s = %g\n", c.name.c_str(),
-              std::accumulate(c.probe_grid.begin(), c.probe_grid.end(), std::size_t{1},
-                              [](std::size_t a, int b) { return a * static_cast<std::size_t>(b); }),
-              dot ? "eps" : "sigma", dot ? c.dot_eps : c.sigma);
-  std::printf("drift b vs %-30s max relative error %.4e\n",
-              dot ? "mu + Sigma B^T x / eps - x:" : "c sigma^2 gamma G grad log p:", r.drift_error);
-  std::printf("diffusion D vs %-26s max relative error %.4e\n",
-              dot ? "Sigma + b b^T:" : "2 c sigma^2 G:", r.diffusion_error);
-  std::printf("outputs: %s/{probe.csv,probe.vti,manifest.json}\n", s.out_dir.c_str());
+  appendf(out, "case %s: Kramers-Moyal probe on %zu query points, %s = %g\n", c.name.c_str(),
+          std::accumulate(c.probe_grid.begin(), c.probe_grid.end(), std::size_t{1},
+                          [](std::size_t a, int b) { return a * static_cast<std::size_t>(b); }),
+          dot ? "eps" : "sigma", dot ? c.dot_eps : c.sigma);
+  appendf(out, "drift b vs %-30s max relative error %.4e\n",
+          dot ? "mu + Sigma B^T x / eps - x:" : "c sigma^2 gamma G grad log p:", r.drift_error);
+  appendf(out, "diffusion D vs %-26s max relative error %.4e\n",
+          dot ? "Sigma + b b^T:" : "2 c sigma^2 G:", r.diffusion_error);
+  appendf(out, "outputs: %s/{probe.csv,probe.vti,manifest.json}\n", s.shown_dir.c_str());
+  return out;
 }
 
 }  // namespace

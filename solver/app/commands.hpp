@@ -15,9 +15,10 @@ struct Command {
   std::string name;  ///< the subcommand: attnpde NAME CASE ...
   std::string help;  ///< one line for --help
   Purpose needs;     ///< what the case is loaded and validated for
-  /// Computes and writes the outputs, then prints the summary on rank 0. Runs inside a
-  /// PETSc session, after the case was validated.
-  std::function<void(const Case&, const RunSettings&)> run;
+  /// Computes and writes the outputs; returns the summary that main prints (on rank 0)
+  /// once the outputs are in place. Runs inside a PETSc session, after the case was
+  /// validated.
+  std::function<std::string(const Case&, const RunSettings&)> run;
 };
 
 /// The commands that run a case (besides `check` and `keys`, which main handles).

@@ -19,14 +19,19 @@
 #include <algorithm>
 #include <attnpde/version.hpp>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "discretization/petsc_util.hpp"
+#include "solver/app/budget.hpp"
 #include "solver/app/case.hpp"
+#include "solver/app/case_checks.hpp"
 #include "solver/app/case_keys.hpp"
 #include "solver/app/commands.hpp"
+#include "solver/app/output_stage.hpp"
 
 namespace {
 
@@ -53,8 +58,20 @@ struct Options {
   std::string case_path, out_dir, check_for;
   std::vector<std::string> sets;
   int threads = 0;
-  bool quiet = false;
+  bool quiet = false, verbose = false, force = false, resume = false;
 };
+
+// Options given to PETSc that nothing read (a misspelling such as -ts_typo): a warning each.
+void warn_unused_petsc_options() {
+  PetscInt n = 0;
+  char** names = nullptr;
+  char** values = nullptr;
+  if (PetscOptionsLeftGet(nullptr, &n, &names, &values) != 0) return;
+  for (PetscInt k = 0; k < n; ++k)
+    std::fprintf(stderr, "attnpde: warning: PETSc option -%s%s%s was not used (misspelled, or not for this run?)\n",
+                 names[k], values[k] ? " " : "", values[k] ? values[k] : "");
+  PetscOptionsLeftRestore(nullptr, &n, &names, &values);
+}
 
 }  // namespace
 
@@ -91,6 +108,10 @@ int main(int argc, char** argv) {
     sub->add_option("--threads", opt.threads, "OpenMP threads per rank (default: all cores, shared among MPI ranks)")
         ->check(CLI::Range(1, 4096));
     sub->add_flag("--quiet", opt.quiet, "No progress output");
+    sub->add_flag("--verbose", opt.verbose, "Full PETSc error reports (default: one summarized line)");
+    sub->add_flag("--force", opt.force, "Run even what the work and memory estimate refuses");
+    if (cmd.needs == attnpde::Purpose::study)
+      sub->add_flag("--resume", opt.resume, "Take the points a killed or failed study into the same folder finished");
     subs[cmd.name] = sub;
     names.push_back(cmd.name);
   }
@@ -105,9 +126,16 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(static_cast<int>(ours.size()), ours.data());
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : exit_input_error;
+    // One line, like every other input error.
+    std::fprintf(stderr, "attnpde: error: %s (see attnpde --help)\n", e.what());
+    return exit_input_error;
   }
 
   if (keys->parsed()) {
@@ -134,10 +162,18 @@ int main(int argc, char** argv) {
       if (sub->parsed()) cmd = attnpde::find_command(name);
     const attnpde::Case c = attnpde::load_case(opt.case_path, overrides, cmd->needs);
 
+    // What cannot finish in reasonable time or fit in memory is refused before it starts.
+    const attnpde::Budget budget = attnpde::estimate_budget(c);
+    if (const std::string why = attnpde::budget_refusal(budget, opt.out_dir.empty() ? c.out_dir : opt.out_dir);
+        !why.empty() && !opt.force) {
+      std::fprintf(stderr, "%s: error: refused: %s\n", opt.case_path.c_str(), why.c_str());
+      return exit_input_error;
+    }
     if (opt.threads > 0) omp_set_num_threads(opt.threads);
     attnpde::RunSettings settings;
-    settings.out_dir = opt.out_dir.empty() ? c.out_dir : opt.out_dir;
+    settings.shown_dir = opt.out_dir.empty() ? c.out_dir : opt.out_dir;
     settings.quiet = opt.quiet;
+    settings.force = opt.force;
     settings.command_line = command_line;
     settings.command = cmd->name;
     const int petsc_argc = static_cast<int>(petsc.size());
@@ -148,7 +184,48 @@ int main(int argc, char** argv) {
     MPI_Comm_size(PETSC_COMM_WORLD, &ranks);
     if (opt.threads <= 0 && ranks > 1) omp_set_num_threads(std::max(1, omp_get_num_procs() / ranks));
     settings.threads = omp_get_max_threads();
-    cmd->run(c, settings);
+    if (!opt.verbose) attnpde::quiet_petsc_errors();
+    // Outputs go to a staging folder and are put in place only when complete.
+    attnpde::OutputStage stage(settings.shown_dir, PETSC_COMM_WORLD);
+    settings.out_dir = stage.path();
+    settings.resume = opt.resume;
+    if (attnpde::is_root_rank())
+      for (const auto& w : attnpde::regime_warnings(c)) std::fprintf(stderr, "attnpde: warning: %s\n", w.c_str());
+    if (cmd->needs == attnpde::Purpose::study) settings.journal = stage.beside("study-journal.csv");
+    std::string summary;
+    try {
+      summary = cmd->run(c, settings);
+      stage.commit();
+      if (!settings.journal.empty() && attnpde::is_root_rank()) std::remove(settings.journal.c_str());
+    } catch (const std::runtime_error& e) {
+      // A study keeps its finished points: say so on the same line.
+      // Name the files where the user will look for them, not in the staging folder.
+      std::string message = e.what();
+      for (std::size_t at; (at = message.find(stage.path())) != std::string::npos;)
+        message.replace(at, stage.path().size(), settings.shown_dir);
+      if (!settings.journal.empty() && attnpde::is_root_rank()) {
+        std::ifstream journal(settings.journal);
+        long points = -1;
+        for (std::string line; std::getline(journal, line);) ++points;
+        if (points > 0)
+          message += "; " + std::to_string(points) + " finished study points are kept in " + settings.journal +
+                     ": rerun with --resume to continue";
+      }
+      // A failure on some ranks only would leave the others waiting in a collective call:
+      // report it and end the whole job.
+      if (ranks > 1) {
+        stage.abort();
+        std::fprintf(stderr, "attnpde: error: %s\n", message.c_str());
+        MPI_Abort(PETSC_COMM_WORLD, exit_failure);
+      }
+      if (dynamic_cast<const attnpde::InputError*>(&e)) throw;
+      throw std::runtime_error(message);
+    }
+    if (!summary.empty()) std::fputs(summary.c_str(), stdout);
+    warn_unused_petsc_options();
+  } catch (const attnpde::OutputFolderError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return exit_input_error;
   } catch (const attnpde::InputError& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return exit_input_error;

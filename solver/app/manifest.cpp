@@ -6,6 +6,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "postprocess/tables.hpp"
+
 namespace attnpde {
 
 bool is_root_rank() {
@@ -29,7 +31,7 @@ Json pde_stats_json(const PdeStats& st) {
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path);
   out << text << '\n';
-  if (!out) throw std::runtime_error("cannot write " + path);
+  close_checked(out, path);
 }
 
 void write_manifest(Json manifest, const RunSettings& settings, std::vector<std::string> outputs) {

@@ -13,7 +13,11 @@ namespace attnpde {
 
 /// How a command runs: where it writes, how much it says, how it was called.
 struct RunSettings {
-  std::string out_dir;
+  std::string out_dir;    ///< where the command writes (the staging folder of OutputStage)
+  std::string shown_dir;  ///< the output folder as the user named it (printed)
+  bool force = false;     ///< run even what the work estimate refuses
+  bool resume = false;    ///< study: take the finished points of the journal
+  std::string journal;    ///< study: the journal of finished points (beside the output folder)
   bool quiet = false;
   int threads = 1;
   std::string command_line;

@@ -7,6 +7,7 @@
 
 #include "postprocess/tables.hpp"
 #include "postprocess/vtk_grid.hpp"
+#include "solver/app/point.hpp"
 #include "solver/app/progress.hpp"
 
 namespace attnpde {
@@ -44,6 +45,11 @@ PdeRunResult run_pde(const Case& c, const RunSettings& s) {
     for (auto& pde : pdes) {
       pde->advance_to(t);
       fields.push_back(pde->gather());
+      for (std::size_t e = 0; e < fields.back().size(); ++e)
+        if (!std::isfinite(fields.back()[e]))
+          throw NonFiniteError(std::string("the PDE solution is ") + (std::isnan(fields.back()[e]) ? "NaN" : "inf") +
+                               " at t = " + std::to_string(t) + ", grid node " + std::to_string(e) +
+                               " (natural order)");
     }
     if (c.vtk) {
       char base[64];

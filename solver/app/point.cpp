@@ -1,7 +1,9 @@
 #include "solver/app/point.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "attention/continuous.hpp"
 #include "attention/kernel_truncated.hpp"
@@ -35,6 +37,17 @@ Json kernel_json(const AttentionKernel& kernel, const ColumnWeights& weights) {
   return kern;
 }
 }  // namespace
+
+void require_finite(const std::vector<double>& v, const Tokens& tokens, const std::string& what) {
+  for (std::size_t e = 0; e < v.size(); ++e) {
+    if (std::isfinite(v[e])) continue;
+    const std::size_t j = e % tokens.size();
+    std::string at = "(";
+    for (int d = 0; d < tokens.dim; ++d) at += (d ? ", " : "") + std::to_string(tokens.coord[d][j]);
+    const char* value = std::isnan(v[e]) ? "NaN" : (v[e] > 0 ? "inf" : "-inf");
+    throw NonFiniteError(what + " is " + value + " at token " + std::to_string(j) + " " + at + ")");
+  }
+}
 
 std::vector<std::string> summary_columns(bool boundary_layer) {
   std::vector<std::string> cols = {"n",          "sigma",       "tau",    "layers",  "t",      "seed",
@@ -76,22 +89,43 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
   r.seed = spec.seed;
   r.on_path = spec.on_path;
 
+  const bool quiet = !spec.progress;
   auto t0 = Clock::now();
-  const Tokens tokens = prob.sample(spec.n, spec.seed);
-  const std::vector<double> u0 = prob.initial_values(tokens);
+  std::optional<Tokens> sampled;
+  std::vector<double> u0;
+  {
+    const Phase phase("sampling " + std::to_string(spec.n) + " tokens", quiet);
+    sampled.emplace(prob.sample(spec.n, spec.seed));
+    u0 = prob.initial_values(*sampled);
+  }
+  const Tokens& tokens = *sampled;
+  require_finite(u0, tokens, "initial.u0 at the tokens");
   const double sampling_seconds = since(t0);
   t0 = Clock::now();
-  const std::vector<double> lu = prob.generator_reference(tokens);
+  std::vector<double> lu;
+  {
+    const Phase phase("generator reference L_gamma u0 at the tokens", quiet);
+    lu = prob.generator_reference(tokens);
+  }
+  require_finite(lu, tokens, "the generator reference L_gamma u0 (density.expr and initial.u0)");
   const double reference_seconds = since(t0);
 
   // Kernel, weights, T1.
   t0 = Clock::now();
-  const auto kernel = prob.make_kernel(tokens, spec.sigma);
-  const ColumnWeights weights = prob.weights(*kernel);
+  std::unique_ptr<AttentionKernel> kernel;
+  ColumnWeights weights;
+  {
+    const Phase phase("attention kernel and normalization weights", quiet);
+    kernel = prob.make_kernel(tokens, spec.sigma);
+    weights = prob.weights(*kernel);
+  }
   r.sinkhorn_converged = weights.converged;
   r.sinkhorn_iterations = weights.iterations;
   r.sinkhorn_error = weights.marginal_error;
   const SplitErrors gen = prob.generator_error(*kernel, tokens, spec.sigma, weights, u0, lu);
+  if (!std::isfinite(gen.interior.l2) || !std::isfinite(gen.boundary.l2))
+    throw NonFiniteError("the generator (A u0 - u0)/(c sigma^2) is not finite at sigma = " +
+                         std::to_string(spec.sigma));
   r.generator = gen.interior;
   r.generator_boundary = gen.boundary;
 
@@ -102,6 +136,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
   auto pde_at = [&](double t) {
     const auto tp = Clock::now();
     u_pde = pde(t, tokens);
+    require_finite(u_pde, tokens, "the PDE solution at t = " + std::to_string(t));
     pde_seconds += since(tp);
   };
   auto frame = [&](int k, const std::vector<double>& u) {
@@ -122,6 +157,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
          k_prev = k, k = std::min(k + every, spec.layers)) {
       integrate_continuous(*kernel, spec.sigma, weights.data(), prob.constant(), prob.layer_time(k_prev, spec.sigma),
                            prob.layer_time(k, spec.sigma), c.ode_rtol, c.ode_atol, u, ode);
+      require_finite(u, tokens, "u at layer time " + std::to_string(prob.layer_time(k, spec.sigma)));
       if (observer) frame(k, u);
       progress.update(k);
     }
@@ -129,6 +165,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
     run_layers(
         *kernel, c.tau, spec.layers, u,
         [&](int k, const std::vector<double>& uk) {
+          require_finite(uk, tokens, "u after layer " + std::to_string(k));
           if (observer && (k % every == 0 || k == spec.layers)) frame(k, uk);
           progress.update(k);
         },

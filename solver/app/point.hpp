@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,14 @@ struct PointDetails {
   Json kernel, normalization, depth;        ///< manifest sections
   Json timings;                             ///< sampling, generator_reference, attention, pde, observer
 };
+
+/// A value that must be finite is not (NaN or inf): the run stops with what and where.
+class NonFiniteError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+/// Throws NonFiniteError naming `what`, the entry's token and its position.
+void require_finite(const std::vector<double>& v, const Tokens& tokens, const std::string& what);
 
 /// Runs one point: the same code, in the same order, for `run` and every study point.
 PointResult run_point(const Problem& problem, const PointSpec& spec, const PdeAtTokens& pde,

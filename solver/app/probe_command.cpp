@@ -131,6 +131,7 @@ ProbeSummary run_probe(const Case& c, const RunSettings& s) {
           for (int e = 0; e < dim; ++e) row.push_back((*v)[9 * k + 3 * a + e]);
       csv.row(row);
     }
+    csv.close();
     ImageGeometry g;
     g.dim = dim;
     g.nodes = nodes;

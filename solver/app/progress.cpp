@@ -19,4 +19,14 @@ void Progress::update(long done) {
                100.0 * static_cast<double>(done) / static_cast<double>(total_), elapsed, eta);
 }
 
+Phase::Phase(std::string label, bool quiet)
+    : label_(std::move(label)), quiet_(quiet), start_(std::chrono::steady_clock::now()) {
+  if (!quiet_) std::fprintf(stderr, "attnpde: %s ...\n", label_.c_str());
+}
+
+Phase::~Phase() {
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  if (!quiet_ && seconds > 1.0) std::fprintf(stderr, "attnpde: %s done in %.1f s\n", label_.c_str(), seconds);
+}
+
 }  // namespace attnpde

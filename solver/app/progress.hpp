@@ -20,4 +20,20 @@ class Progress {
   std::chrono::steady_clock::time_point start_, last_;
 };
 
+/// A phase without inner progress (sampling, neighbour lists and weights, the generator
+/// reference, PDE set-up): "attnpde: LABEL ..." when it starts and, when it took more
+/// than a second, "attnpde: LABEL done in T s". Silent when quiet.
+class Phase {
+ public:
+  Phase(std::string label, bool quiet);
+  ~Phase();
+  Phase(const Phase&) = delete;
+  Phase& operator=(const Phase&) = delete;
+
+ private:
+  std::string label_;
+  bool quiet_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 }  // namespace attnpde

@@ -9,6 +9,7 @@
 #include "postprocess/tables.hpp"
 #include "postprocess/vtk_grid.hpp"
 #include "postprocess/vtk_writer.hpp"
+#include "solver/app/progress.hpp"
 
 namespace attnpde {
 
@@ -97,6 +98,7 @@ void write_tokens_csv(const std::string& path, const PointDetails& d, int dim, i
     }
     csv.row(row);
   }
+  csv.close();
 }
 
 }  // namespace
@@ -107,7 +109,11 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   const Problem prob(c);
   Grid grid(PETSC_COMM_WORLD, c.grid, prob.domain());
   const int m = prob.components();
-  const auto pdes = prob.make_pdes(grid);
+  std::vector<std::unique_ptr<PdeSolver>> pdes;
+  {
+    const Phase phase("PDE set-up on " + std::to_string(grid.total_nodes()) + " nodes", s.quiet || !root);
+    pdes = prob.make_pdes(grid);
+  }
 
   // The PDE side: every component advanced to t, its grid field kept for the frame writer.
   std::vector<std::vector<double>> fields(static_cast<std::size_t>(m));
@@ -144,6 +150,7 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   {
     CsvWriter csv(s.out_dir + "/summary.csv", summary_columns(prob.has_boundary()));
     csv.row(summary_row(r, prob.has_boundary()));
+    csv.close();
   }
   if (c.vtk) {
     write_pvd(s.out_dir + "/tokens.pvd", writer.token_frames);

@@ -13,10 +13,19 @@
 #include "postprocess/tables.hpp"
 #include "solver/app/case.hpp"
 #include "solver/app/progress.hpp"
+#include "solver/app/study_journal.hpp"
 
 namespace attnpde {
 
 namespace {
+
+// printf into a string.
+template <class... Args>
+void appendf(std::string& out, const char* format, Args... args) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, format, args...);
+  out += buf;
+}
 
 using Clock = std::chrono::steady_clock;
 const double nan_value = std::numeric_limits<double>::quiet_NaN();
@@ -147,6 +156,10 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
   Progress progress("study point", total, s.quiet || !root);
   StudyResult result;
   long done = 0;
+  // Finished points go to the journal at once; --resume takes them from it.
+  StudyJournal journal(root ? s.journal : std::string(), s.resume, prob.has_boundary());
+  if (root && s.resume)
+    std::fprintf(stderr, "attnpde: resuming: %zu finished points in %s\n", journal.resumed(), s.journal.c_str());
   int sinkhorn_unconverged = 0;
   for (const auto& pt : plan) {
     // The PDE values at the tokens, component by component like the attention values.
@@ -165,7 +178,25 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       spec.layers = layers_for(pt.sigma);
       spec.seed = c.seed + static_cast<std::uint64_t>(rep);
       spec.on_path = pt.on_path;
-      const PointResult r = run_point(prob, spec, pde_at);
+      const std::uint64_t key = point_key(c, spec);
+      // Ranks agree on whether the point is stored (only rank 0 reads the journal).
+      const PointResult* stored = journal.find(key);
+      int have = stored ? 1 : 0;
+      MPI_Bcast(&have, 1, MPI_INT, 0, PETSC_COMM_WORLD);
+      PointResult r;
+      if (have) {
+        if (root) r = *stored;
+        MPI_Bcast(&r.generator, 2, MPI_DOUBLE, 0, PETSC_COMM_WORLD);
+        MPI_Bcast(&r.dynamics, 2, MPI_DOUBLE, 0, PETSC_COMM_WORLD);
+        r.n = spec.n;
+        r.sigma = spec.sigma;
+        r.layers = spec.layers;
+        r.seed = spec.seed;
+        r.on_path = spec.on_path;
+      } else {
+        r = run_point(prob, spec, pde_at);
+        if (root) journal.add(key, r);
+      }
       if (!r.sinkhorn_converged) ++sinkhorn_unconverged;
       result.points.push_back(r);
       progress.update(++done);
@@ -178,6 +209,7 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
     {
       CsvWriter csv(s.out_dir + "/summary.csv", summary_columns(prob.has_boundary()));
       for (const auto& r : result.points) csv.row(summary_row(r, prob.has_boundary()));
+      csv.close();
     }
     Json fits = Json::array();
     for (const auto& f : result.fits) {
@@ -227,8 +259,9 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
     // written to study.csv.
     CsvWriter table(s.out_dir + "/study.csv", {"n", "sigma", "layers", "t", "seeds", "gen_err_l2_mean", "gen_err_l2_sd",
                                                "gen_err_max_mean", "err_l2_mean", "err_l2_sd", "err_max_mean"});
-    std::printf("%10s %10s %7s %10s %6s %24s %24s\n", "N", "sigma", "layers", "t", "seeds", "gen_err_l2 mean (sd)",
-                "err_l2 mean (sd)");
+    std::string& out = result.report;
+    appendf(out, "%10s %10s %7s %10s %6s %24s %24s\n", "N", "sigma", "layers", "t", "seeds", "gen_err_l2 mean (sd)",
+            "err_l2 mean (sd)");
     const std::size_t ns = static_cast<std::size_t>(c.study_seeds);
     for (std::size_t k = 0; k < result.points.size(); k += ns) {
       auto mean_sd = [&](auto get) {
@@ -244,10 +277,11 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       const auto& p0 = result.points[k];
       table.row({static_cast<double>(p0.n), p0.sigma, static_cast<double>(p0.layers), p0.t, static_cast<double>(ns),
                  gen.first, gen.second, gen_max.first, dyn.first, dyn.second, dyn_max.first});
-      std::printf("%10ld %10.6g %7d %10.4g %6zu %13.4e (%8.1e) %13.4e (%8.1e)\n", p0.n, p0.sigma, p0.layers, p0.t, ns,
-                  gen.first, gen.second, dyn.first, dyn.second);
+      appendf(out, "%10ld %10.6g %7d %10.4g %6zu %13.4e (%8.1e) %13.4e (%8.1e)\n", p0.n, p0.sigma, p0.layers, p0.t, ns,
+              gen.first, gen.second, dyn.first, dyn.second);
     }
-    std::printf("\n%-24s %-24s %8s %18s %9s %6s\n", "rate", "fixed", "slope", "95% CI", "expected", "pass");
+    table.close();
+    appendf(out, "\n%-24s %-24s %8s %18s %9s %6s\n", "rate", "fixed", "slope", "95% CI", "expected", "pass");
     for (const auto& f : result.fits) {
       char ci[64], ex[32];
       std::snprintf(ci, sizeof ci, "[%.3f, %.3f]", f.fit.ci_low, f.fit.ci_high);
@@ -255,10 +289,10 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
         std::snprintf(ex, sizeof ex, "%.3f", f.expected);
       else
         std::snprintf(ex, sizeof ex, "-");
-      std::printf("%-24s %-24s %8.3f %18s %9s %6s\n", f.name.c_str(), f.fixed.c_str(), f.fit.slope, ci, ex,
-                  std::isfinite(f.expected) ? (f.passes() ? "yes" : "NO") : "-");
+      appendf(out, "%-24s %-24s %8.3f %18s %9s %6s\n", f.name.c_str(), f.fixed.c_str(), f.fit.slope, ci, ex,
+              std::isfinite(f.expected) ? (f.passes() ? "yes" : "NO") : "-");
     }
-    std::printf("\noutputs: %s/{summary.csv,study.csv,rates.json,manifest.json}\n", s.out_dir.c_str());
+    appendf(out, "\noutputs: %s/{summary.csv,study.csv,rates.json,manifest.json}\n", s.shown_dir.c_str());
   }
   return result;
 }

@@ -35,6 +35,7 @@ inline constexpr double rate_tolerance = 0.1;
 struct StudyResult {
   std::vector<PointResult> points;
   std::vector<StudyFit> fits;
+  std::string report;  ///< the printed table of errors and rates (rank 0)
 };
 
 StudyResult run_study(const Case& c, const RunSettings& settings);

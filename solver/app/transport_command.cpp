@@ -54,6 +54,7 @@ TransportResult run_transport(const Case& c, const RunSettings& s) {
     {
       CsvWriter csv(s.out_dir + "/clustering.csv", {"layer", "t", "clusters", "mean_nearest_neighbour"});
       for (const auto& r : rows) csv.row(r);
+      csv.close();
     }
     {
       std::vector<std::string> cols;
@@ -66,6 +67,7 @@ TransportResult run_transport(const Case& c, const RunSettings& s) {
           for (int d = 0; d < c.dim; ++d) row.push_back(t->coord[d][j]);
         csv.row(row);
       }
+      csv.close();
     }
     if (c.vtk) write_pvd(s.out_dir + "/tokens.pvd", frames);
     Json m = manifest_header(c, s);

@@ -22,59 +22,11 @@
 #include <sstream>
 #include <string>
 
-namespace fs = std::filesystem;
+#include "support/cli.hpp"
 
 namespace {
 
-const std::string source_dir = ATTNPDE_SOURCE_DIR;
-const std::string binary = ATTNPDE_BINARY;
-
-struct Result {
-  int rc;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("attnpde_cli_test_" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir.parent_path());
-  return dir;
-}
-
-// Runs `attnpde ARGS` in the source directory; `launcher` (e.g. "mpirun -n 2") goes first.
-Result run(const std::string& args, const std::string& launcher = "") {
-  const fs::path base = scratch("cmd");
-  fs::create_directories(base);
-  const std::string cmd = "cd '" + source_dir + "' && " + launcher + " '" + binary + "' " + args + " >'" +
-                          (base / "out").string() + "' 2>'" + (base / "err").string() + "'";
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(base / "out"), slurp(base / "err")};
-}
-
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> v;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) v.push_back(l);
-  return v;
-}
-
-std::vector<std::vector<std::string>> csv_cells(const fs::path& path) {
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& line : lines(slurp(path))) {
-    std::vector<std::string> row;
-    std::istringstream in(line);
-    for (std::string x; std::getline(in, x, ',');) row.push_back(x);
-    rows.push_back(row);
-  }
-  return rows;
-}
+using namespace attnpde_test;
 
 TEST(CliBadInput, EachBadCaseExitsTwoWithLocationAndWritesNothing) {
   const auto expected = lines(slurp(source_dir + "/tests/data/bad/expected.txt"));

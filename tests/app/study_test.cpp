@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "solver/app/study_command.hpp"
+#include "support/cli.hpp"
 
 namespace attnpde {
 namespace {
@@ -16,7 +17,7 @@ StudyResult run_shipped_study(const std::string& name, const std::string& out, C
   const Case c = load_case(std::string(ATTNPDE_SOURCE_DIR) + "/cases/" + name, {}, Purpose::study);
   if (loaded) *loaded = c;
   RunSettings s;
-  s.out_dir = (std::filesystem::temp_directory_path() / out).string();
+  s.out_dir = attnpde_test::scratch(out).string();
   s.quiet = true;
   s.command = "study";
   return run_study(c, s);
@@ -36,7 +37,7 @@ const StudyFit* find_fit(const StudyResult& r, const std::string& name) {
 TEST(StudyCase, ObservedRatesMatchTheory) {
   Case c;
   const StudyResult r = run_shipped_study("torus2d_study.toml", "attnpde_study_test", &c);
-  const std::filesystem::path out = std::filesystem::temp_directory_path() / "attnpde_study_test";
+  const std::filesystem::path out = attnpde_test::scratch_root() / "attnpde_study_test";
   EXPECT_EQ(r.points.size(), (c.study_n.size() * c.study_sigma.size() + c.study_n.size()) * c.study_seeds);
   int checked = 0;
   for (const auto& f : r.fits) {
