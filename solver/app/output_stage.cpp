@@ -230,14 +230,26 @@ void OutputStage::commit() {
         if (ec) error = "cannot move the outputs into " + target_ + ": " + ec.message();
       }
       if (error.empty()) {
-        // Keep what attnpde did not write; drop the earlier outputs.
+        // Keep what attnpde did not write; drop the earlier outputs. A file that cannot
+        // be moved (its path is taken by a new output) keeps the earlier folder alive.
+        bool all_moved = true;
         for (const auto& rel : files_below(old)) {
           if (is_attnpde_output(rel)) continue;
           const fs::path dst = fs::path(target_) / rel;
-          fs::create_directories(dst.parent_path(), ec);
-          if (!fs::exists(dst)) fs::rename(fs::path(old) / rel, dst, ec);
+          std::error_code move;
+          fs::create_directories(dst.parent_path(), move);
+          if (!move && !fs::exists(dst)) fs::rename(fs::path(old) / rel, dst, move);
+          if (move || fs::exists(fs::path(old) / rel)) all_moved = false;
         }
-        fs::remove_all(old, ec);
+        if (all_moved) {
+          fs::remove_all(old, ec);
+        } else {
+          const std::string kept = target_ + ".attnpde-earlier-" + std::to_string(getpid());
+          fs::rename(old, kept, ec);
+          std::fprintf(stderr,
+                       "attnpde: warning: files of the earlier folder could not be moved into %s; it is kept as %s\n",
+                       target_.c_str(), (ec ? old : kept).c_str());
+        }
       }
     }
     if (error.empty()) {

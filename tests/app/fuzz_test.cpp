@@ -15,10 +15,34 @@ namespace {
 using namespace attnpde_test;
 
 const std::vector<std::string> odd_values = {
-    "\"text\"", "true",   "0",        "-1",     "1",      "1.5",     "[1, 2]",   "[]",       "{a = 1}",   "nan",
-    "inf",      "-inf",   "1e308",    "1e-308", "1e-320", "-1e308",  "1e400",    "9223372036854775807",
-    "\"1/0\"",  "\"x\"",  "\"sqrt(-1)\"", "\"log(x)\"", "[[1, 2], [2, 1]]", "[[\"1\", \"0\"], [\"0\", \"1\"]]",
-    "[\"sin(x)\", \"cos(y)\"]", "1979-05-27", "'lit'", "\"\"",
+    "\"text\"",
+    "true",
+    "0",
+    "-1",
+    "1",
+    "1.5",
+    "[1, 2]",
+    "[]",
+    "{a = 1}",
+    "nan",
+    "inf",
+    "-inf",
+    "1e308",
+    "1e-308",
+    "1e-320",
+    "-1e308",
+    "1e400",
+    "9223372036854775807",
+    "\"1/0\"",
+    "\"x\"",
+    "\"sqrt(-1)\"",
+    "\"log(x)\"",
+    "[[1, 2], [2, 1]]",
+    "[[\"1\", \"0\"], [\"0\", \"1\"]]",
+    "[\"sin(x)\", \"cos(y)\"]",
+    "1979-05-27",
+    "'lit'",
+    "\"\"",
 };
 
 std::string deep(int depth) {
@@ -34,7 +58,8 @@ std::string mutate(const std::string& text, std::mt19937_64& rng) {
     case 0: {  // byte edits
       out = text;
       const char bytes[] = "[]{}\"'=#.,\\\n\t 0123456789aeEinf-+";
-      for (std::size_t k = 0, n = 1 + pick(3); k < n && !out.empty(); ++k) out[pick(out.size())] = bytes[pick(sizeof bytes - 1)];
+      for (std::size_t k = 0, n = 1 + pick(3); k < n && !out.empty(); ++k)
+        out[pick(out.size())] = bytes[pick(sizeof bytes - 1)];
       return out;
     }
     case 1:  // a deleted line
@@ -52,7 +77,8 @@ std::string mutate(const std::string& text, std::mt19937_64& rng) {
         if (ls[k].find('=') != std::string::npos && ls[k][0] != '#') assignments.push_back(k);
       if (assignments.empty()) break;
       std::string& line = ls[assignments[pick(assignments.size())]];
-      const std::string value = pick(8) == 0 ? deep(static_cast<int>(20 + pick(5000))) : odd_values[pick(odd_values.size())];
+      const std::string value =
+          pick(8) == 0 ? deep(static_cast<int>(20 + pick(5000))) : odd_values[pick(odd_values.size())];
       line = line.substr(0, line.find('=') + 1) + " " + value;
     }
   }
@@ -101,7 +127,9 @@ TEST(Fuzz, MutatedCaseFilesExitZeroOrTwoWithOneLine) {
   ASSERT_GT(keys.size(), 20u);
   for (int k = 0; k < 10 * per_case / 3; ++k) {
     const std::string key = keys[std::uniform_int_distribution<std::size_t>(0, keys.size() - 1)(rng)];
-    const std::string value = k % 10 == 0 ? deep(3000) : odd_values[std::uniform_int_distribution<std::size_t>(0, odd_values.size() - 1)(rng)];
+    const std::string value =
+        k % 10 == 0 ? deep(3000)
+                    : odd_values[std::uniform_int_distribution<std::size_t>(0, odd_values.size() - 1)(rng)];
     std::string quoted;
     for (char ch : value) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
     const Result r = run("check cases/torus2d_metric.toml --set '" + key + "=" + quoted + "'", "timeout 20");

@@ -162,6 +162,28 @@ TEST(Reliability, InterruptedRunLeavesTheEarlierResultAndRerunsReplaceIt) {
   EXPECT_EQ(after.count("notes.txt"), 1u);
 }
 
+// 1: a path of the earlier result that blocks a frame (a folder where
+// vtk/tokens_000004.vtu goes) no longer loses that frame: the new outputs are written
+// aside and every frame of the .pvd files exists and is not empty.
+TEST(Reliability, BlockedFramePathLosesNoFrame) {
+  const fs::path out = scratch("blocked");
+  fs::create_directories(out / "vtk" / "tokens_000004.vtu");
+  const Result r = run(small_run + "--set output.every=1 --out '" + out.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  for (const char* pvd : {"tokens.pvd", "fields.pvd"}) {
+    const std::regex entry(R"re(file="([^"]+)")re");
+    const std::string text = slurp(out / pvd);
+    int frames = 0;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), entry); it != std::sregex_iterator();
+         ++it, ++frames) {
+      const fs::path frame = out / (*it)[1].str();
+      EXPECT_TRUE(fs::is_regular_file(frame)) << frame;
+      EXPECT_GT(fs::file_size(frame), 0u) << frame;
+    }
+    EXPECT_EQ(frames, 7) << pvd;  // layers 0..6
+  }
+}
+
 // 4: a second run into a folder that another run is writing refuses before computing.
 TEST(Reliability, SecondRunIntoTheSameFolderRefuses) {
   const fs::path parent = scratch("lock");
