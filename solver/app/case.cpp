@@ -178,6 +178,21 @@ Json resolved_json(const Case& c, const Resolved& r) {
   return out;
 }
 
+// The [verify] table of a case under cases/verify (`attnpde verify`).
+void read_verify(Case& c, const Resolved& r, const Reader& rd) {
+  auto val = [&](const std::string& name) -> const TValue& { return r.values.at(name); };
+  if (const TValue* t = r.present(key("verify.target"))) c.verify_target = rd.string(*t, key("verify.target"));
+  c.verify_title = c.name;
+  if (const TValue* t = r.present(key("verify.title"))) c.verify_title = rd.string(*t, key("verify.title"));
+  c.verify_command =
+      rd.string(val("verify.command"), key("verify.command")) == "probe" ? Purpose::probe : Purpose::study;
+  const TValue& fits = val("verify.fits");
+  if (!fits.is_array()) fail(fits, r.path, "verify.fits", "expected an array of fit names");
+  for (const auto& f : fits.as_array()) c.verify_fits.push_back(rd.string(f, key("verify.fits")));
+  c.verify_max_error = rd.real(val("verify.max_error"), key("verify.max_error"));
+  c.verify_full = rd.boolean(val("verify.full"), key("verify.full"));
+}
+
 }  // namespace
 
 Case load_case(const std::string& path, const std::vector<Override>& overrides, Purpose purpose) {
@@ -255,6 +270,7 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   c.study_seeds = static_cast<int>(rd.integer(val("study.seeds"), key("study.seeds")));
   c.study_time = rd.real(val("study.time"), key("study.time"));
   c.vtk = rd.boolean(val("output.vtk"), key("output.vtk"));
+  read_verify(c, r, rd);
   c.every = static_cast<int>(rd.integer(val("output.every"), key("output.every")));
   // `attnpde pde` integrates to pde.t_end, or to the layers' time t_K, which needs sigma.
   if (purpose == Purpose::pde && !(c.pde_t_end > 0) && !r.present(key("attention.sigma")))
@@ -368,6 +384,16 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   check_expressions(c, fail_at);
   c.resolved = resolved_json(c, r);
   return c;
+}
+
+Purpose verify_command_of(const std::string& path) {
+  const TValue root = parse_file(path);
+  const auto& table = root.as_table();
+  auto sec = table.find("verify");
+  if (sec == table.end() || !sec->second.is_table()) return Purpose::study;
+  auto it = sec->second.as_table().find("command");
+  if (it == sec->second.as_table().end()) return Purpose::study;
+  return Reader(path).string(it->second, key("verify.command")) == "probe" ? Purpose::probe : Purpose::study;
 }
 
 Purpose infer_purpose(const std::string& path, std::string& reason) {

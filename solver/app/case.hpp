@@ -43,6 +43,10 @@ enum class KernelChoice { automatic, dense, truncated };
 enum class Depth { layers, continuous };
 enum class StudyPath { none, optimal };
 
+/// An error planted on purpose by `attnpde verify --plant` to show that the matching
+/// target fails: a wrong c(beta, n), a wrong gamma, a PDE with half the diffusion.
+enum class PlantedError { none, constant, gamma, pde_half_diffusion };
+
 /// A validated case. Every value comes from the file, an override or the key table's
 /// default (solver/app/case_keys.cpp); the initializers below are only placeholders.
 struct Case {
@@ -97,12 +101,19 @@ struct Case {
   double study_time = 0;  ///< > 0: fixed horizon, layers = round(time / (tau c sigma^2))
   // [probe]
   std::vector<int> probe_grid;
+  // [verify] (attnpde verify)
+  std::string verify_target, verify_title;
+  Purpose verify_command = Purpose::study;
+  std::vector<std::string> verify_fits;
+  double verify_max_error = 0;
+  bool verify_full = false;
   // [output]
   std::string out_dir;
   bool vtk = false;
   int every = 0;  ///< write fields every k layers; resolved (> 0) after loading
 
-  Json resolved;  ///< the case as resolved (all keys, defaults filled), for the manifest
+  PlantedError plant = PlantedError::none;  ///< never from a case file
+  Json resolved;                            ///< the case as resolved (all keys, defaults filled), for the manifest
 };
 
 /// One --set override: "section.key=value" (value in TOML syntax; a bare word is taken
@@ -123,5 +134,8 @@ double optimal_sigma(long n, int dim, double scale);
 /// counts means study, the dot score means probe, a case without tokens.n (or with
 /// pde-only keys) means pde, anything else run. `reason` says which rule applied.
 Purpose infer_purpose(const std::string& path, std::string& reason);
+
+/// The command a case under cases/verify is run with (its verify.command; study if unset).
+Purpose verify_command_of(const std::string& path);
 
 }  // namespace attnpde

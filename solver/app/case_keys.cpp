@@ -230,6 +230,21 @@ std::vector<KeySpec> make_keys() {
                  used(spec("probe", "grid", T::integer_array, "", "Query points per direction of `attnpde probe`."), Q),
                  "16 per direction"),
              1, 4096),
+      computed(spec("verify", "target", T::string, "",
+                    "`attnpde verify` only: the target this case checks (T0-T8 of docs/theory.md section 7)."),
+               "none"),
+      computed(spec("verify", "title", T::string, "", "`attnpde verify` only: what the target shows, in a few words."),
+               "the case name"),
+      choice(spec("verify", "command", T::string, "\"study\"",
+                  "`attnpde verify` only: the command that runs the case (`study`: its fits are checked; `probe`: "
+                  "its drift and diffusion errors)."),
+             {"study", "probe"}),
+      spec("verify", "fits", T::string_array, "[]",
+           "`attnpde verify` only: the study fits checked, each against the study's expected slope and rule."),
+      ranged(spec("verify", "max_error", T::real, "0.05",
+                  "`attnpde verify` only, probe: the largest relative drift and diffusion error that passes."),
+             0, inf, true),
+      spec("verify", "full", T::boolean, "false", "`attnpde verify` only: run this target with --full only."),
       computed(spec("output", "dir", T::string, "", "Output directory (--out overrides)."), "results/<case name>"),
       used(spec("output", "vtk", T::boolean, "true", "Write VTK files (tokens.pvd, fields.pvd) of `run`."), R | P),
       ranged(used(spec("output", "every", T::integer, "0", "Write fields every k layers; 0 = about 10 frames."), R), 0,
@@ -308,6 +323,8 @@ std::string type_name(KeyType t) {
       return "expression array";
     case KeyType::expression_matrix:
       return "expression matrix";
+    case KeyType::string_array:
+      return "string array";
   }
   return "?";
 }
@@ -321,8 +338,8 @@ std::string KeySpec::range_doc() const {
     }
     return s;
   }
-  if (type == KeyType::string || type == KeyType::boolean || type == KeyType::expression ||
-      type == KeyType::expression_array || type == KeyType::expression_matrix)
+  if (type == KeyType::string || type == KeyType::string_array || type == KeyType::boolean ||
+      type == KeyType::expression || type == KeyType::expression_array || type == KeyType::expression_matrix)
     return "";
   if (std::isinf(min) && std::isinf(max)) return "";
   std::ostringstream os;

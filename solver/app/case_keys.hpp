@@ -36,7 +36,8 @@ enum class KeyType {
   real_array,
   real_matrix,
   expression_array,
-  expression_matrix
+  expression_matrix,
+  string_array
 };
 
 struct KeySpec {

@@ -32,6 +32,7 @@
 #include "solver/app/case_keys.hpp"
 #include "solver/app/commands.hpp"
 #include "solver/app/output_stage.hpp"
+#include "solver/app/verify_command.hpp"
 
 namespace {
 
@@ -74,6 +75,12 @@ void warn_unused_petsc_options() {
 }
 
 }  // namespace
+
+// Under AddressSanitizer (ATTNPDE_SANITIZE): MPI and OpenMP keep buffers until exit that
+// LeakSanitizer would report; the memory-error checks stay on. Unused in other builds.
+extern "C" const char* __asan_default_options() {
+  return "detect_leaks=0";
+}
 
 int main(int argc, char** argv) {
   // Split at "--": ours before, PETSc's after (argv[0] is passed to both).
@@ -120,6 +127,23 @@ int main(int argc, char** argv) {
   check->add_option("--for", opt.check_for, "Command the case is checked for (default: inferred from the case)")
       ->check(CLI::IsMember(names));
   auto* keys = app.add_subcommand("keys", "Print the case-file key reference (Markdown)");
+  auto* verify =
+      app.add_subcommand("verify", "Run the verification targets of docs/theory.md section 7, with a report");
+  std::vector<std::string> verify_targets;
+  std::string verify_cases = "cases/verify";
+  bool verify_full = false;
+  verify->add_option("targets", verify_targets, "Targets (T1, T3, ...) or case names; default: all");
+  verify->add_flag("--full", verify_full, "Also the long sweeps (about an hour)");
+  verify->add_option("--cases", verify_cases, "Folder of the verification cases")->capture_default_str();
+  verify->add_option("--out", opt.out_dir, "Output folder (default: results/verify)");
+  verify->add_option("--threads", opt.threads, "OpenMP threads")->check(CLI::Range(1, 4096));
+  verify->add_flag("--quiet", opt.quiet, "No progress output");
+  std::string plant = "none";
+  verify
+      ->add_option("--plant", plant,
+                   "Self-test of the verifier: plant an error (c: c(beta, n) 25% off; gamma: gamma + 1; pde: half "
+                   "the diffusion in the PDE) and see the matching target fail")
+      ->check(CLI::IsMember({"none", "c", "gamma", "pde"}));
   app.footer(
       "Arguments after -- go to PETSc (e.g. -- -ts_type bdf -ksp_type cg -log_view).\n"
       "Exit codes: 0 success, 2 bad input, 1 other failure.");
@@ -141,6 +165,42 @@ int main(int argc, char** argv) {
   if (keys->parsed()) {
     std::cout << attnpde::case_keys_markdown();
     return 0;
+  }
+
+  if (verify->parsed()) {
+    try {
+      if (opt.threads > 0) omp_set_num_threads(opt.threads);
+      const int petsc_argc = static_cast<int>(petsc.size());
+      petsc.push_back(nullptr);
+      PetscSession petsc_session(petsc_argc, petsc.data());
+      attnpde::quiet_petsc_errors();
+      attnpde::RunSettings settings;
+      settings.shown_dir = opt.out_dir.empty() ? "results/verify" : opt.out_dir;
+      settings.quiet = opt.quiet;
+      settings.command_line = command_line;
+      settings.command = "verify";
+      settings.threads = omp_get_max_threads();
+      attnpde::OutputStage stage(settings.shown_dir, PETSC_COMM_WORLD);
+      settings.out_dir = stage.path();
+      const attnpde::PlantedError planted = plant == "c"       ? attnpde::PlantedError::constant
+                                            : plant == "gamma" ? attnpde::PlantedError::gamma
+                                            : plant == "pde"   ? attnpde::PlantedError::pde_half_diffusion
+                                                               : attnpde::PlantedError::none;
+      const attnpde::VerifyOutcome v =
+          attnpde::run_verify(verify_cases, verify_targets, verify_full, settings, planted);
+      stage.commit();
+      if (attnpde::is_root_rank()) std::fputs(v.report.c_str(), stdout);
+      return v.passed ? 0 : exit_failure;
+    } catch (const attnpde::InputError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      return exit_input_error;
+    } catch (const attnpde::OutputFolderError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      return exit_input_error;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "attnpde: error: %s\n", e.what());
+      return exit_failure;
+    }
   }
 
   try {

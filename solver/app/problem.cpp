@@ -62,6 +62,11 @@ Problem::Problem(const Case& c)
   cst_ = generator_constant(c.beta, c.dim);
   norm_ = c.normalization;
   gamma_ = normalization_gamma(norm_);  // docs/theory.md section 2
+  // Planted errors of `attnpde verify --plant` (the verifier's self-test): each must make
+  // the matching target fail.
+  if (c.plant == PlantedError::constant) cst_ *= 1.25;
+  if (c.plant == PlantedError::gamma) gamma_ += 1.0;
+  pde_G_ = c.plant == PlantedError::pde_half_diffusion ? Eigen::MatrixXd(0.5 * G_) : G_;
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(G_);
   g_max_ = eig.eigenvalues().maxCoeff();
 }
@@ -160,7 +165,7 @@ std::vector<std::unique_ptr<PdeSolver>> Problem::make_pdes(const Grid& grid) con
       return v;
     };
   if (c_.metric_field.empty()) {
-    op = assemble_operator(grid, G_, weight, drift);
+    op = assemble_operator(grid, pde_G_, weight, drift);
   } else {
     // G(x) from the case (`attnpde pde`); dt_auto uses its largest eigenvalue at the nodes.
     std::vector<Expression> g(c_.metric_field.begin(), c_.metric_field.end());
@@ -192,8 +197,8 @@ std::vector<std::unique_ptr<PdeSolver>> Problem::make_pdes(const Grid& grid) con
   // w = p^gamma is constant (p uniform or gamma = 0) and there is no drift, else transform-
   // preconditioned GMRES. (A full G in the box would leave its mixed terms out of the DCT
   // symbol, and the iteration count would grow with the grid: multigrid there.)
-  if (c_.metric_field.empty() && (domain().periodic() || G_.isDiagonal())) {
-    opt.fourier_metric = G_;
+  if (c_.metric_field.empty() && (domain().periodic() || pde_G_.isDiagonal())) {
+    opt.fourier_metric = pde_G_;
     opt.fourier_exact = c_.drift.empty() && (p_.is_uniform() || gamma_ == 0.0);
   }
   const int dim = c_.dim;

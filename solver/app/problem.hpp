@@ -90,7 +90,7 @@ class Problem {
   Density p_;
   std::vector<Expression> u0_;
   Expression p_expr_;
-  Eigen::MatrixXd G_;
+  Eigen::MatrixXd G_, pde_G_;  ///< pde_G_ = G_ unless an error is planted
   NormalizationSpec norm_;
   double gamma_ = 2.0, cst_ = 0.25, g_max_ = 1.0;
 };

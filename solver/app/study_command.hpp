@@ -26,6 +26,10 @@ struct StudyFit {
   /// rate_tolerance of it (deterministic lattice tokens give intervals narrower than the
   /// higher-order terms of the error expansion).
   bool passes() const;
+  /// "PASS (interval holds 2)", "PASS (within tolerance 0.1, interval excludes 2)", "FAIL",
+  /// or "no expected value" (a dynamics slope at a fixed layer count).
+  std::string verdict() const;
+  double seed_spread = 0;  ///< largest standard deviation of log(error) over the seeds of a point
 };
 
 /// Tolerance on an observed slope (docs/theory.md section 7: "or the error is below the

@@ -1,0 +1,54 @@
+// `attnpde verify`: the default subset of the verification targets passes and writes its
+// report, and each planted error (a wrong c(beta, n), a wrong gamma, a PDE with half the
+// diffusion) makes the matching target FAIL while the others still pass.
+#include "support/cli.hpp"
+
+namespace {
+
+using namespace attnpde_test;
+
+int count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(Verify, DefaultSubsetPassesWithAReport) {
+  const fs::path out = scratch("verify");
+  const Result r = run("verify --quiet --out '" + out.string() + "'");
+  EXPECT_EQ(r.rc, 0) << r.out << r.err;
+  EXPECT_EQ(count(r.out, " PASS ("), 10) << r.out;
+  EXPECT_EQ(count(r.out, "FAIL"), 0) << r.out;
+  EXPECT_NE(r.out.find("10 targets, all PASS"), std::string::npos) << r.out;
+  for (const char* t : {"T1 ", "T2 ", "T3 ", "T4 "})
+    EXPECT_NE(r.out.find(std::string("\n") + t), std::string::npos) << t;
+  const std::string report = slurp(out / "report.md");
+  EXPECT_EQ(count(report, "| PASS ("), 10) << report;
+  EXPECT_NE(report.find("All targets pass."), std::string::npos);
+  EXPECT_TRUE(fs::exists(out / "t1_torus2d_sigma" / "rates.json"));
+  EXPECT_TRUE(fs::exists(out / "t4_probe_dot" / "probe.csv"));
+}
+
+TEST(Verify, PlantedErrorsFailTheirTargets) {
+  struct Planted {
+    std::string plant, targets, failing;
+    int passing;
+  };
+  for (const Planted& p : {Planted{"c", "t1_box_interior t3_sinkhorn", "generator_vs_sigma", 0},
+                           Planted{"gamma", "t3_sinkhorn", "generator_vs_sigma", 0},
+                           Planted{"pde", "t1_torus2d_path", "dynamics_vs_n_optimal", 1}}) {
+    const Result r = run("verify " + p.targets + " --quiet --plant " + p.plant + " --out '" +
+                         scratch("planted_" + p.plant).string() + "'");
+    EXPECT_EQ(r.rc, 1) << p.plant << "\n" << r.out;
+    int failing = 0;
+    for (const auto& l : lines(r.out))
+      if (l.find(p.failing) != std::string::npos) {
+        EXPECT_NE(l.find(" FAIL "), std::string::npos) << p.plant << ": " << l;
+        ++failing;
+      }
+    EXPECT_GE(failing, 1) << p.plant << "\n" << r.out;
+    EXPECT_EQ(count(r.out, " PASS ("), p.passing) << p.plant << "\n" << r.out;
+  }
+}
+
+}  // namespace
