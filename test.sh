@@ -16,7 +16,7 @@ if [ "${1:-}" = "--sanitize" ]; then
   # MPI and OpenMP keep buffers until exit that LeakSanitizer would report as leaks; the
   # ASan and UBSan checks themselves stay on and abort at the first error.
   export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  ctest --test-dir build-sanitize --output-on-failure -E 'StudyCase|Mpi\.|Fuzz|TwoRanks|ObservedRates' "$@"
+  ctest --test-dir build-sanitize --output-on-failure -E 'StudyCase|Mpi\.|Fuzz|TwoRanks|ObservedRates|Verify' "$@"
   exit
 fi
 ctest --test-dir build --output-on-failure "$@"

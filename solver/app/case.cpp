@@ -184,8 +184,8 @@ void read_verify(Case& c, const Resolved& r, const Reader& rd) {
   if (const TValue* t = r.present(key("verify.target"))) c.verify_target = rd.string(*t, key("verify.target"));
   c.verify_title = c.name;
   if (const TValue* t = r.present(key("verify.title"))) c.verify_title = rd.string(*t, key("verify.title"));
-  c.verify_command =
-      rd.string(val("verify.command"), key("verify.command")) == "probe" ? Purpose::probe : Purpose::study;
+  const std::string command = rd.string(val("verify.command"), key("verify.command"));
+  c.verify_command = command == "probe" ? Purpose::probe : command == "run" ? Purpose::run : Purpose::study;
   const TValue& fits = val("verify.fits");
   if (!fits.is_array()) fail(fits, r.path, "verify.fits", "expected an array of fit names");
   for (const auto& f : fits.as_array()) c.verify_fits.push_back(rd.string(f, key("verify.fits")));
@@ -393,7 +393,8 @@ Purpose verify_command_of(const std::string& path) {
   if (sec == table.end() || !sec->second.is_table()) return Purpose::study;
   auto it = sec->second.as_table().find("command");
   if (it == sec->second.as_table().end()) return Purpose::study;
-  return Reader(path).string(it->second, key("verify.command")) == "probe" ? Purpose::probe : Purpose::study;
+  const std::string command = Reader(path).string(it->second, key("verify.command"));
+  return command == "probe" ? Purpose::probe : command == "run" ? Purpose::run : Purpose::study;
 }
 
 Purpose infer_purpose(const std::string& path, std::string& reason) {

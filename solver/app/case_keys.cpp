@@ -237,12 +237,13 @@ std::vector<KeySpec> make_keys() {
                "the case name"),
       choice(spec("verify", "command", T::string, "\"study\"",
                   "`attnpde verify` only: the command that runs the case (`study`: its fits are checked; `probe`: "
-                  "its drift and diffusion errors)."),
-             {"study", "probe"}),
+                  "its drift and diffusion errors; `run`: T0, the conserved mass and thread independence)."),
+             {"study", "probe", "run"}),
       spec("verify", "fits", T::string_array, "[]",
            "`attnpde verify` only: the study fits checked, each against the study's expected slope and rule."),
       ranged(spec("verify", "max_error", T::real, "0.05",
-                  "`attnpde verify` only, probe: the largest relative drift and diffusion error that passes."),
+                  "`attnpde verify` only: probe, the largest relative drift and diffusion error that passes; run, the "
+                  "largest relative change of the conserved mass."),
              0, inf, true),
       spec("verify", "full", T::boolean, "false", "`attnpde verify` only: run this target with --full only."),
       computed(spec("output", "dir", T::string, "", "Output directory (--out overrides)."), "results/<case name>"),

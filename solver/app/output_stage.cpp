@@ -100,7 +100,7 @@ class SignalBlock {
 const std::set<std::string>& top_level_outputs() {
   static const std::set<std::string> names = {"manifest.json", "tokens.csv",     "summary.csv", "study.csv",
                                               "rates.json",    "clustering.csv", "probe.csv",   "probe.vti",
-                                              "tokens.pvd",    "fields.pvd"};
+                                              "tokens.pvd",    "fields.pvd",     "report.md"};
   return names;
 }
 
@@ -119,8 +119,11 @@ std::string text_of(const std::error_code& ec) {
 }  // namespace
 
 bool is_attnpde_output(const std::string& relative) {
-  static const std::regex frame(R"(vtk/(tokens|fields)_[0-9]{6}(_[0-9]+)?\.(vtu|vti|pvti))");
-  return top_level_outputs().count(relative) > 0 || std::regex_match(relative, frame);
+  // Outputs of a command, at the top or in the per-target folders of `attnpde verify`.
+  static const std::regex frame(R"((.+/)?vtk/(tokens|fields)_[0-9]{6}(_[0-9]+)?\.(vtu|vti|pvti))");
+  static const std::regex plot(R"((.+/)?(generator|dynamics)_vs_[a-z_]+\.png)");
+  const std::string name = fs::path(relative).filename().string();
+  return top_level_outputs().count(name) > 0 || std::regex_match(relative, frame) || std::regex_match(relative, plot);
 }
 
 OutputStage::OutputStage(const std::string& target, MPI_Comm comm) : comm_(comm) {
@@ -238,7 +241,8 @@ void OutputStage::commit() {
           const fs::path dst = fs::path(target_) / rel;
           std::error_code move;
           fs::create_directories(dst.parent_path(), move);
-          if (!move && !fs::exists(dst)) fs::rename(fs::path(old) / rel, dst, move);
+          if (fs::exists(dst)) continue;  // a new output of the same name supersedes it
+          if (!move) fs::rename(fs::path(old) / rel, dst, move);
           if (move || fs::exists(fs::path(old) / rel)) all_moved = false;
         }
         if (all_moved) {

@@ -46,6 +46,8 @@ struct PointResult {
   bool sinkhorn_converged = true;  ///< Sinkhorn reached its tolerance (not a summary.csv column)
   int sinkhorn_iterations = 0;
   double sinkhorn_error = 0;  ///< marginal error reached
+  /// |m_K - m_0| / |m_0| of the conserved sum m = sum_i c_i u_i (computed for `run` only).
+  double conserved_drift = 0;
 };
 /// Columns of summary.csv; with `boundary_layer` (box) also the boundary-layer errors.
 std::vector<std::string> summary_columns(bool boundary_layer);

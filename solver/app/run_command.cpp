@@ -3,6 +3,7 @@
 #include <petscsys.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -139,7 +140,8 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   spec.seed = c.seed;
   spec.progress = !s.quiet && root;
   PointDetails d;
-  const PointResult r = run_point(prob, spec, pde_at, c.vtk ? &writer : nullptr, &d);
+  PointResult r = run_point(prob, spec, pde_at, c.vtk ? &writer : nullptr, &d);
+  r.conserved_drift = std::abs(d.mass_final - d.mass_initial) / std::max(std::abs(d.mass_initial), 1e-300);
   if (!r.sinkhorn_converged && root)
     std::fprintf(stderr, "attnpde: warning: Sinkhorn stopped after %d iterations at marginal error %.3e > %.3e\n",
                  r.sinkhorn_iterations, r.sinkhorn_error, c.normalization.sinkhorn_tol);

@@ -1,5 +1,7 @@
 #include "solver/app/verify_command.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <attnpde/version.hpp>
 #include <chrono>
@@ -11,6 +13,7 @@
 
 #include "postprocess/tables.hpp"
 #include "solver/app/probe_command.hpp"
+#include "solver/app/run_command.hpp"
 #include "solver/app/study_command.hpp"
 
 namespace fs = std::filesystem;
@@ -72,6 +75,8 @@ VerifyOutcome run_verify(const std::string& cases_dir, const std::vector<std::st
     if (root && !settings.quiet)
       std::fprintf(stderr, "attnpde: verify: %s %s ...\n", c.verify_target.c_str(), c.verify_title.c_str());
     std::vector<Line> lines;
+    if (c.verify_command == Purpose::study && c.verify_fits.empty())
+      throw InputError(file.string(), 0, 0, "verify.fits", "a study target needs the fits it checks");
     if (c.verify_command == Purpose::study) {
       const StudyResult r = run_study(c, s);
       for (const auto& name : c.verify_fits) {
@@ -88,6 +93,33 @@ VerifyOutcome run_verify(const std::string& cases_dir, const std::vector<std::st
         }
         lines.push_back(l);
       }
+    } else if (c.verify_command == Purpose::run) {
+      // T0: the conserved sum of docs/theory.md section 2, and the same numbers with one
+      // thread and with all (each row is summed by one thread in a fixed order).
+      const int threads = omp_get_max_threads();
+      omp_set_num_threads(1);
+      RunSettings one = s;
+      one.out_dir += "/one_thread";
+      const PointResult a = run_case(c, one);
+      omp_set_num_threads(threads);
+      const PointResult b = run_case(c, s);
+      Line mass{c.verify_target,
+                c.verify_title + ", conserved mass",
+                "",
+                fmt("relative change %.2e", b.conserved_drift),
+                fmt("<= %g", c.verify_max_error),
+                b.conserved_drift <= c.verify_max_error};
+      mass.verdict = mass.pass ? "PASS (error within the bound)" : "FAIL";
+      const bool same = a.generator.l2 == b.generator.l2 && a.generator.max == b.generator.max &&
+                        a.dynamics.l2 == b.dynamics.l2 && a.dynamics.max == b.dynamics.max;
+      Line thr{c.verify_target,
+               c.verify_title + ", 1 vs " + std::to_string(threads) + " threads",
+               same ? "PASS (identical)" : "FAIL",
+               fmt("error difference %.1e", std::abs(a.dynamics.l2 - b.dynamics.l2)),
+               "identical",
+               same};
+      lines.push_back(mass);
+      lines.push_back(thr);
     } else {
       const ProbeSummary p = run_probe(c, s);
       const double worst = std::max(p.drift_error, p.diffusion_error);
@@ -129,6 +161,21 @@ VerifyOutcome run_verify(const std::string& cases_dir, const std::vector<std::st
     md << "\n"
        << (out.passed ? "All targets pass." : "Some targets FAIL.") << " The rules are those of "
        << "docs/theory.md section 7; each target's outputs are in the folder of its case name.\n";
+    // The plots of postprocess/plot_verify.py (matplotlib), when Python and the script are there.
+    const fs::path script = fs::path(cases_dir) / ".." / ".." / "postprocess" / "plot_verify.py";
+    const std::string python = "/usr/bin/python3";
+    bool plotted = false;
+    if (fs::exists(script) && fs::exists(python)) {
+      const std::string cmd = python + " '" + script.string() + "' '" + settings.out_dir + "' >/dev/null 2>&1";
+      plotted = std::system(cmd.c_str()) == 0;
+    }
+    md << "\n## Plots\n\n";
+    if (!plotted) md << "Not drawn (needs /usr/bin/python3 with matplotlib and postprocess/plot_verify.py).\n";
+    std::vector<std::string> pngs;
+    for (const auto& e : fs::recursive_directory_iterator(settings.out_dir))
+      if (e.path().extension() == ".png") pngs.push_back(fs::relative(e.path(), settings.out_dir).string());
+    std::sort(pngs.begin(), pngs.end());
+    for (const auto& png : pngs) md << "![" << png << "](" << png << ")\n\n";
     close_checked(md, settings.out_dir + "/report.md");
   }
   out.report += fmt("\n%.0f targets, ", out.targets) + (out.passed ? "all PASS" : "some FAIL") +
