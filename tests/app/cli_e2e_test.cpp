@@ -279,6 +279,16 @@ TEST(CliCheck, EveryShippedCaseValidates) {
 
 namespace {
 
+// postprocess/plot_run.py draws the run's picture (where Debian's Python with matplotlib is
+// installed, as ./run.sh does).
+void expect_picture(const fs::path& out) {
+  if (!fs::exists("/usr/bin/python3")) return;
+  const std::string cmd = "/usr/bin/python3 '" + source_dir + "/postprocess/plot_run.py' '" + out.string() + "' '" +
+                          (out / "fields.png").string() + "' >/dev/null 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << out;
+  EXPECT_TRUE(fs::exists(out / "fields.png")) << out;
+}
+
 // Short summary of a run, rounded to 3 significant digits (no timings), for golden files.
 std::string rounded_summary(const fs::path& summary_csv) {
   const auto rows = lines(slurp(summary_csv));
@@ -315,6 +325,7 @@ TEST(CaseRegression, EveryRunCaseMatchesItsGoldenSummary) {
     const fs::path golden = fs::path(source_dir) / "tests/data/golden" / (name + ".txt");
     if (std::getenv("ATTNPDE_UPDATE_GOLDEN")) std::ofstream(golden) << got;
     EXPECT_EQ(got, slurp(golden)) << name;
+    expect_picture(out);
     ++n;
   }
   EXPECT_GE(n, 3);
@@ -381,6 +392,7 @@ TEST(CliRun, TransportCaseClusters) {
   const fs::path out = scratch("transport");
   const Result r = run("run cases/torus2d_transport.toml --quiet --out '" + out.string() + "'");
   ASSERT_EQ(r.rc, 0) << r.err;
+  expect_picture(out);
   const auto rows = lines(slurp(out / "clustering.csv"));
   ASSERT_EQ(rows[0], "layer,t,clusters,mean_nearest_neighbour");
   ASSERT_EQ(rows.size(), 1u + 9);  // layers 0, 5, ..., 40
@@ -648,6 +660,7 @@ TEST(CliRun, VectorValuesEvolveComponentByComponent) {
   vtkDataSet* cloud = read_vtk(reader, (vec / frames.back().second).string(), complaints);
   EXPECT_EQ(complaints.count, 0);
   EXPECT_NE(cloud->GetPointData()->GetArray("u_attn_1"), nullptr);
+  expect_picture(vec);
   // The manifest counts the components (a number, not a copy of the manifest).
   EXPECT_NE(slurp(vec / "manifest.json").find("\"components\": 2,"), std::string::npos);
   const Result bad = run(base + "--set 'initial.u0=[]' --out '" + scratch("vector_bad").string() + "'");
