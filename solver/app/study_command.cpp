@@ -54,15 +54,24 @@ std::string StudyFit::verdict() const {
   char e[32], t[32];
   std::snprintf(e, sizeof e, "%g", expected);
   std::snprintf(t, sizeof t, "%g", rate_tolerance);
-  if (fit.contains(expected)) return std::string("PASS (interval holds ") + e + ")";
+  // An interval holds the expected value only as evidence when it is narrow enough to
+  // tell slopes apart: half-width at most max(tolerance, |expected| / 4).
+  const double half_width = 0.5 * (fit.ci_high - fit.ci_low);
+  const bool informative = half_width <= std::max(rate_tolerance, 0.25 * std::abs(expected));
+  if (fit.contains(expected) && informative) return std::string("PASS (interval holds ") + e + ")";
   if (std::abs(fit.slope - expected) <= rate_tolerance)
     return std::string("PASS (within tolerance ") + t + ", interval " +
            (std::isfinite(fit.ci_low) ? "excludes " : "undefined with 2 points, expected ") + e + ")";
+  if (fit.contains(expected)) {
+    char w[32];
+    std::snprintf(w, sizeof w, "%.3g", half_width);
+    return std::string("FAIL (interval too wide to decide: half-width ") + w + ")";
+  }
   return "FAIL";
 }
 
 bool StudyFit::passes() const {
-  return std::isfinite(expected) && (fit.contains(expected) || std::abs(fit.slope - expected) <= rate_tolerance);
+  return verdict().rfind("PASS", 0) == 0;
 }
 
 std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& points) {

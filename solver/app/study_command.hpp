@@ -22,9 +22,10 @@ struct StudyFit {
   RateFit fit;
   double expected = 0.0;  ///< docs/theory.md value (NaN when none applies)
 
-  /// Passes when the 95% interval holds the expected slope or the slope is within
-  /// rate_tolerance of it (deterministic lattice tokens give intervals narrower than the
-  /// higher-order terms of the error expansion).
+  /// Passes when the 95% interval holds the expected slope and is narrow enough to tell
+  /// slopes apart (half-width at most max(rate_tolerance, |expected| / 4)), or the slope is
+  /// within rate_tolerance of it (deterministic lattice tokens give intervals narrower than
+  /// the higher-order terms of the error expansion).
   bool passes() const;
   /// "PASS (interval holds 2)", "PASS (within tolerance 0.1, interval excludes 2)", "FAIL",
   /// or "no expected value" (a dynamics slope at a fixed layer count).

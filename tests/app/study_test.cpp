@@ -76,3 +76,32 @@ TEST(StudyCase, BoxInteriorGeneratorIsSecondOrder) {
 
 }  // namespace
 }  // namespace attnpde
+
+namespace attnpde {
+namespace {
+
+StudyFit fit_of(double slope, double lo, double hi, double expected) {
+  StudyFit f;
+  f.name = "generator_vs_sigma";
+  f.fit.slope = slope;
+  f.fit.ci_low = lo;
+  f.fit.ci_high = hi;
+  f.expected = expected;
+  return f;
+}
+
+// The verdict says which rule passed, and an interval too wide to tell slopes apart is no
+// evidence (a slope of -0.4 with the interval [-6, 5] does not verify a slope of 2).
+TEST(StudyVerdict, SaysWhichRulePassedAndRefusesUninformativeIntervals) {
+  EXPECT_EQ(fit_of(1.95, 1.90, 2.01, 2.0).verdict(), "PASS (interval holds 2)");
+  EXPECT_EQ(fit_of(1.94, 1.90, 1.99, 2.0).verdict(), "PASS (within tolerance 0.1, interval excludes 2)");
+  EXPECT_EQ(fit_of(1.50, 1.40, 1.60, 2.0).verdict(), "FAIL");
+  EXPECT_EQ(fit_of(-0.40, -6.0, 5.0, 2.0).verdict().rfind("FAIL (interval too wide", 0), 0u);
+  EXPECT_FALSE(fit_of(-0.40, -6.0, 5.0, 2.0).passes());
+  EXPECT_EQ(fit_of(-0.47, -0.55, -0.40, -0.5).verdict(), "PASS (interval holds -0.5)");
+  EXPECT_EQ(fit_of(3.3, 2.4, 4.2, std::nan("")).verdict(), "no expected value");
+  EXPECT_FALSE(fit_of(3.3, 2.4, 4.2, std::nan("")).passes());
+}
+
+}  // namespace
+}  // namespace attnpde
