@@ -20,7 +20,10 @@ FourierInverse::FourierInverse(const Grid& grid, const Eigen::MatrixXd& G) : per
     fftw_init_threads();
     fftw_threads_ready = true;
   }
-  fftw_plan_with_nthreads(omp_get_max_threads());
+  // Threads pay for FFTW only on large grids; below the threshold a busy core would make
+  // every transform wait for it (measured: a 96^2 step 60x slower under contention).
+  const long threaded_from = 1L << 18;  // 512^2 or 64^3 nodes
+  fftw_plan_with_nthreads(grid.total_nodes() >= threaded_from ? omp_get_max_threads() : 1);
   // FFTW is row-major (last index fastest); our natural order has x fastest.
   int dims[3];
   for (int d = 0; d < dim; ++d) dims[d] = n[dim - 1 - d];

@@ -12,7 +12,12 @@ if [ "$mode" = setup ]; then
   echo "recorded $(wc -l <"$list") earlier entries"
   exit 0
 fi
-left=$(comm -13 "$list" <(entries))
+# Entries of processes still running (another suite at the same time) are theirs to remove.
+left=$(comm -13 "$list" <(entries) | while read -r e; do
+  pid=${e##*_}
+  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then continue; fi
+  echo "$e"
+done)
 if [ -n "$left" ]; then
   echo "left behind in $tmp:"
   echo "$left"
