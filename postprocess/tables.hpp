@@ -1,6 +1,7 @@
 #pragma once
 // CSV tables: a header line, then rows; float64 with 17 significant digits.
 
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -13,6 +14,15 @@ void close_checked(std::ofstream& out, const std::string& path);
 /// Throws "cannot write PATH" unless the file exists and is not empty (writers that do not
 /// report their failures, such as a library writer on a full disk).
 void check_written(const std::string& path);
+
+/// printf into a string (tables and summaries printed by the commands); lines longer than
+/// 511 characters are cut.
+template <class... Args>
+void appendf(std::string& out, const char* format, Args... args) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, format, args...);
+  out += buf;
+}
 
 /// Output name of component k of m: `base` for a scalar field, base_k for a vector (CSV
 /// columns and VTK arrays).

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "postprocess/tables.hpp"
 #include "solver/app/pde_command.hpp"
 #include "solver/app/probe_command.hpp"
 #include "solver/app/run_command.hpp"
@@ -12,14 +13,6 @@
 namespace attnpde {
 
 namespace {
-
-// printf into a string.
-template <class... Args>
-void appendf(std::string& out, const char* format, Args... args) {
-  char buf[512];
-  std::snprintf(buf, sizeof buf, format, args...);
-  out += buf;
-}
 
 std::string run(const Case& c, const RunSettings& s) {
   std::string out;

@@ -19,14 +19,6 @@ namespace attnpde {
 
 namespace {
 
-// printf into a string.
-template <class... Args>
-void appendf(std::string& out, const char* format, Args... args) {
-  char buf[512];
-  std::snprintf(buf, sizeof buf, format, args...);
-  out += buf;
-}
-
 using Clock = std::chrono::steady_clock;
 const double nan_value = std::numeric_limits<double>::quiet_NaN();
 
