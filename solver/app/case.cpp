@@ -386,39 +386,4 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   return c;
 }
 
-Purpose verify_command_of(const std::string& path) {
-  const TValue root = parse_file(path);
-  const auto& table = root.as_table();
-  auto sec = table.find("verify");
-  if (sec == table.end() || !sec->second.is_table()) return Purpose::study;
-  auto it = sec->second.as_table().find("command");
-  if (it == sec->second.as_table().end()) return Purpose::study;
-  const std::string command = Reader(path).string(it->second, key("verify.command"));
-  return command == "probe" ? Purpose::probe : command == "run" ? Purpose::run : Purpose::study;
-}
-
-Purpose infer_purpose(const std::string& path, std::string& reason) {
-  const TValue root = parse_file(path);
-  const auto& table = root.as_table();
-  auto has_key = [&](const std::string& section, const std::string& k) {
-    auto sec = table.find(section);
-    return sec != table.end() && sec->second.is_table() && sec->second.as_table().count(k) > 0;
-  };
-  if (has_key("study", "n")) {
-    reason = "it has [study] token counts";
-    return Purpose::study;
-  }
-  if (has_key("attention", "score") && table.at("attention").as_table().at("score").is_string() &&
-      table.at("attention").as_table().at("score").as_string().str == "dot") {
-    reason = "its score is the dot product";
-    return Purpose::probe;
-  }
-  if (has_key("pde", "metric_field") || has_key("pde", "drift") || !has_key("tokens", "n")) {
-    reason = has_key("tokens", "n") ? "it sets pde-only keys" : "it has no tokens.n";
-    return Purpose::pde;
-  }
-  reason = "it has tokens and no [study] table";
-  return Purpose::run;
-}
-
 }  // namespace attnpde
