@@ -82,6 +82,18 @@ Budget estimate_budget(const Case& c) {
   const double seeds = c.purpose == Purpose::study ? c.study_seeds : 1;
   for (const auto& pt : points) {
     const double n = static_cast<double>(pt.n);
+    if (c.purpose == Purpose::probe) {
+      // The probe sums over the tokens once per query point (two moment passes); the
+      // normalization weights of alpha and Sinkhorn need the dense kernel.
+      double queries = 1;
+      for (int q : c.probe_grid) queries *= q;
+      const double weights = c.normalization.kind == NormalizationKind::softmax ? 0.0
+                             : c.normalization.kind == NormalizationKind::alpha ? 1.0
+                                                                                : 50.0;
+      attention += (2 * queries * n + weights * n * n) / dense_pairs_per_second;
+      b.memory = std::max(b.memory, 200.0 * n);
+      continue;
+    }
     // A u for T1, the layers, the weights (Sinkhorn: up to its iteration cap, typically ~50).
     const double applications = (pt.layers + 2 + (c.normalization.kind == NormalizationKind::sinkhorn ? 50 : 1)) *
                                 (c.transport ? 2 : components);
