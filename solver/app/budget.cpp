@@ -69,7 +69,7 @@ Budget estimate_budget(const Case& c) {
   std::vector<Point> points;
   if (c.purpose == Purpose::run || c.purpose == Purpose::probe) points.push_back({c.n, c.sigma, double(c.layers)});
   auto study_layers = [&](double sigma) {
-    return c.study_time > 0 ? c.study_time / (c.tau * cst * sigma * sigma) : double(c.layers);
+    return c.study_time > 0 ? c.study_time / layer_time(1, c.tau, cst, sigma) : double(c.layers);
   };
   if (c.purpose == Purpose::study)
     for (long n : c.study_n) {

@@ -86,7 +86,7 @@ void check_derived(const Case& c, double g_max, const FailAt& fail_at) {
   const bool study = c.purpose == Purpose::study;
   for (double sigma : sigmas_used(c)) {
     const std::string key = study && sigma != c.sigma ? "study.sigma" : "attention.sigma";
-    const double eps = temperature(sigma, c.beta), step = c.tau * cst * sigma * sigma;
+    const double eps = temperature(sigma, c.beta), step = layer_time(1, c.tau, cst, sigma);
     if (!normal_positive(eps))
       fail_at(key, "sigma = " + num(sigma) + " gives the temperature eps = sigma^beta = " + num(eps) +
                        ", outside the floating-point range");
