@@ -62,8 +62,12 @@ VerifyOutcome run_verify(const std::string& cases_dir, const std::vector<std::st
     Case c = load_case(file.string(), {}, verify_command_of(file.string()));
     c.plant = plant;
     if (c.verify_target.empty()) continue;
+    // T2 (dynamics) checks live in the T1 cases beside their generator fits.
+    const bool has_dynamics = std::any_of(c.verify_fits.begin(), c.verify_fits.end(),
+                                          [](const std::string& f) { return f.rfind("dynamics", 0) == 0; });
     const bool chosen = selected.empty() || std::count(selected.begin(), selected.end(), c.verify_target) ||
-                        std::count(selected.begin(), selected.end(), c.name);
+                        std::count(selected.begin(), selected.end(), c.name) ||
+                        (has_dynamics && std::count(selected.begin(), selected.end(), std::string("T2")));
     if (!chosen || (c.verify_full && !full)) continue;
     RunSettings s = settings;
     s.out_dir = settings.out_dir + "/" + c.name;
