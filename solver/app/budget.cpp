@@ -44,11 +44,11 @@ std::string duration(double s) {
   return buf;
 }
 
-// Expected neighbours per token of the truncated kernel (density maximum from the case).
-double neighbours(const Case& c, long n, double sigma) {
+// Expected neighbours per token of the truncated kernel at the normalized density maximum
+// p_max (in the whole space every token counts).
+double neighbours(const Case& c, double p_max, long n, double sigma) {
   if (c.domain.kind == DomainKind::space) return static_cast<double>(n);
-  const Density p(c.density_expr, c.dim, c.domain);
-  const double k = expected_neighbours(n, p.max_raw() / p.integral(), MetricScore{c.metric, c.beta, sigma}, c.cutoff);
+  const double k = expected_neighbours(n, p_max, MetricScore{c.metric, c.beta, sigma}, c.cutoff);
   return std::min(static_cast<double>(n), std::max(1.0, k));
 }
 
@@ -80,6 +80,12 @@ Budget estimate_budget(const Case& c) {
       }
     }
   const double seeds = c.purpose == Purpose::study ? c.study_seeds : 1;
+  // The density's maximum, integrated once for every point.
+  double p_max = 0;
+  if (c.domain.kind != DomainKind::space && c.purpose != Purpose::probe && !points.empty()) {
+    const Density p(c.density_expr, c.dim, c.domain);
+    p_max = p.max_raw() / p.integral();
+  }
   for (const auto& pt : points) {
     const double n = static_cast<double>(pt.n);
     if (c.purpose == Purpose::probe) {
@@ -99,9 +105,9 @@ Budget estimate_budget(const Case& c) {
                                 (c.transport ? 2 : components);
     const bool truncated =
         c.kernel == KernelChoice::truncated ||
-        (c.kernel == KernelChoice::automatic && pt.n >= 20000 && neighbours(c, pt.n, pt.sigma) <= 0.1 * n);
+        (c.kernel == KernelChoice::automatic && pt.n >= 20000 && neighbours(c, p_max, pt.n, pt.sigma) <= 0.1 * n);
     if (truncated) {
-      const double k = neighbours(c, pt.n, pt.sigma);
+      const double k = neighbours(c, p_max, pt.n, pt.sigma);
       attention += seeds * (n * k * applications / sparse_pairs_per_second + 4 * n * k / build_pairs_per_second);
       b.memory = std::max(b.memory, n * k * 12.0 + 200.0 * n);
     } else {

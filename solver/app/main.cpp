@@ -62,6 +62,17 @@ struct Options {
   bool quiet = false, verbose = false, force = false, resume = false;
 };
 
+// One line on stderr and the exit code of a failure: 2 for bad input (the case file, an
+// override, the output folder; the message already names FILE:LINE:COL), 1 for the rest.
+int report_failure(const std::exception& e) {
+  if (dynamic_cast<const attnpde::InputError*>(&e) || dynamic_cast<const attnpde::OutputFolderError*>(&e)) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return exit_input_error;
+  }
+  std::fprintf(stderr, "attnpde: error: %s\n", e.what());
+  return exit_failure;
+}
+
 // Options given to PETSc that nothing read (a misspelling such as -ts_typo): a warning each.
 void warn_unused_petsc_options() {
   PetscInt n = 0;
@@ -191,15 +202,8 @@ int main(int argc, char** argv) {
       stage.commit();
       if (attnpde::is_root_rank()) std::fputs(v.report.c_str(), stdout);
       return v.passed ? 0 : exit_failure;
-    } catch (const attnpde::InputError& e) {
-      std::fprintf(stderr, "%s\n", e.what());
-      return exit_input_error;
-    } catch (const attnpde::OutputFolderError& e) {
-      std::fprintf(stderr, "%s\n", e.what());
-      return exit_input_error;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "attnpde: error: %s\n", e.what());
-      return exit_failure;
+      return report_failure(e);
     }
   }
 
@@ -283,15 +287,8 @@ int main(int argc, char** argv) {
     }
     if (!summary.empty()) std::fputs(summary.c_str(), stdout);
     warn_unused_petsc_options();
-  } catch (const attnpde::OutputFolderError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return exit_input_error;
-  } catch (const attnpde::InputError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return exit_input_error;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "attnpde: error: %s\n", e.what());
-    return exit_failure;
+    return report_failure(e);
   }
   return 0;
 }

@@ -172,7 +172,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
         weights.data());
   }
   const double attention_seconds = since(t0) - outside_seconds;
-  if (!observer || spec.layers == 0) pde_at(r.t);
+  if (!observer) pde_at(r.t);  // with an observer the last frame was at t_K
 
   const SplitErrors dyn = prob.split_errors(u, u_pde, tokens, spec.sigma);
   r.dynamics = dyn.interior;
