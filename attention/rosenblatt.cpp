@@ -164,8 +164,9 @@ std::vector<std::uint64_t> korobov_vector(std::uint64_t n, int dim) {
   double best_q = INFINITY;
   for (int c = 0; c <= candidates; ++c) {
     // Spread candidates over [2, n/2], plus the golden-ratio multiplier.
-    std::uint64_t z = c == candidates ? static_cast<std::uint64_t>(std::llround(static_cast<double>(n) / 1.6180339887498949))
-                                      : 2 + (static_cast<std::uint64_t>(c) * (n / 2 - 2)) / candidates;
+    std::uint64_t z = c == candidates
+                          ? static_cast<std::uint64_t>(std::llround(static_cast<double>(n) / 1.6180339887498949))
+                          : 2 + (static_cast<std::uint64_t>(c) * (n / 2 - 2)) / candidates;
     while (std::gcd(z, n) != 1) ++z;
     if (z >= n) continue;
     const double q = quality(z);

@@ -1,6 +1,7 @@
 #include "discretization/reference.hpp"
 
 #include <cmath>
+#include <functional>
 
 namespace attnpde {
 
@@ -40,6 +41,34 @@ double d2(const Expression& f, const double* x, int dim, int i, int j) {
 }
 
 }  // namespace
+
+double conformal_laplace_beltrami(const Expression& u, const Expression& p, const Eigen::MatrixXd& M, const double* x) {
+  const int n = 3;
+  const double power = 4.0 / (n - 2.0), e = 1e-2;
+  const Eigen::MatrixXd G = M.inverse();
+  const double sqrt_det_m = std::sqrt(M.determinant());
+  auto d = [&](const std::function<double(const double*)>& f, const double* y, int axis) {
+    double a[3] = {y[0], y[1], y[2]};
+    auto at = [&](double s) {
+      a[axis] = y[axis] + s * e;
+      return f(a);
+    };
+    return (8.0 * (at(1) - at(-1)) - (at(2) - at(-2))) / (12.0 * e);
+  };
+  auto phi = [&](const double* y) { return std::pow(p.at(y, n), power); };  // gbar = phi M
+  auto sqrt_det = [&](const double* y) { return std::pow(phi(y), 1.5) * sqrt_det_m; };
+  double sum = 0;
+  for (int i = 0; i < n; ++i) {
+    // F_i = |g|^1/2 g^ij d_j u with g^ij = G / phi.
+    auto flux = [&](const double* y) {
+      double f = 0;
+      for (int j = 0; j < n; ++j) f += G(i, j) * d([&](const double* z) { return u.at(z, n); }, y, j);
+      return sqrt_det(y) / phi(y) * f;
+    };
+    sum += d(flux, x, i);
+  }
+  return phi(x) * sum / sqrt_det(x);
+}
 
 double continuum_generator(const Expression& u, const Expression& p, const Eigen::MatrixXd& G, double gamma,
                            const double* x, int dim) {

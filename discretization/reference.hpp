@@ -23,6 +23,12 @@ double continuum_generator(const Expression& u, const Expression& p, const Eigen
 double continuum_generator(const Expression& u, const Expression& p, const std::vector<Expression>& G, double gamma,
                            const double* x, int dim);
 
+/// The conformal form of the limit in 3D (docs/theory.md section 2, target T5):
+/// p^4 Delta_gbar u with gbar = p^4 M, the Laplace-Beltrami operator
+/// Delta_g u = |g|^-1/2 d_i(|g|^1/2 g^ij d_j u) evaluated by nested fourth-order differences
+/// (step 1e-2), independently of continuum_generator. Equals L_2 u for dim = 3.
+double conformal_laplace_beltrami(const Expression& u, const Expression& p, const Eigen::MatrixXd& M, const double* x);
+
 /// Multiplier of K layers on mode k (uniform p, beta = 2, softmax, N -> infinity):
 /// (1 - tau + tau lambda_k)^K with lambda_k = exp(-sigma^2 k^T G k / 4).
 double layers_multiplier(const Eigen::VectorXd& k, const Eigen::MatrixXd& G, double sigma, double tau, int layers);

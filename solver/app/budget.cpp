@@ -102,7 +102,7 @@ Budget estimate_budget(const Case& c) {
     }
     // A u for T1, the layers, the weights (Sinkhorn: up to its iteration cap, typically ~50).
     const double applications = (pt.layers + 2 + (c.normalization.kind == NormalizationKind::sinkhorn ? 50 : 1)) *
-                                (c.transport ? 2 : components);
+                                (c.transport != Transport::none ? 2.0 * c.dim : components);
     const bool truncated =
         c.kernel == KernelChoice::truncated ||
         (c.kernel == KernelChoice::automatic && pt.n >= 20000 && neighbours(c, p_max, pt.n, pt.sigma) <= 0.1 * n);
@@ -116,7 +116,7 @@ Budget estimate_budget(const Case& c) {
     }
   }
   // The PDE: steps of dt (automatic: 0.1 h / lambda_max(G)) up to the horizon.
-  if (c.purpose != Purpose::probe && !c.transport) {
+  if (c.purpose != Purpose::probe && c.transport == Transport::none) {
     double h_min = c.domain.length();
     for (int n : c.grid) h_min = std::min(h_min, c.domain.length() / n);
     const double g_max = 1.0 / Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(c.metric).eigenvalues().minCoeff();

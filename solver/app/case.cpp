@@ -191,6 +191,11 @@ void read_verify(Case& c, const Resolved& r, const Reader& rd) {
   for (const auto& f : fits.as_array()) c.verify_fits.push_back(rd.string(f, key("verify.fits")));
   c.verify_max_error = rd.real(val("verify.max_error"), key("verify.max_error"));
   c.verify_full = rd.boolean(val("verify.full"), key("verify.full"));
+  c.verify_conformal = rd.string(val("verify.reference"), key("verify.reference")) == "conformal";
+  if (c.verify_conformal &&
+      (c.dim != 3 || c.normalization.kind != NormalizationKind::softmax || c.domain.kind == DomainKind::space))
+    fail(val("verify.reference"), r.path, "verify.reference",
+         "the conformal form holds in 3D for softmax (gamma = 2) on the torus or in the box");
 }
 
 }  // namespace
@@ -203,9 +208,11 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   const Reader rd(path);
   Resolved r{root, path, {}};
 
-  // Token transport needs no initial values: read its flag before the requirements.
-  bool transport = false;
-  if (const TValue* t = r.present(key("attention.transport"))) transport = rd.boolean(*t, key("attention.transport"));
+  // Token transport needs no initial values: read it before the requirements (true, false too).
+  Transport transport = Transport::none;
+  if (const TValue* t = r.present(key("attention.transport")))
+    transport = t->is_boolean() ? (t->as_boolean() ? Transport::attract : Transport::none)
+                                : rd.choice<Transport>(*t, key("attention.transport"));
 
   // Every key: from the file (refused when only other commands accept it), else its
   // default; a key without a default that this command requires is an error.
@@ -218,7 +225,7 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
       r.values[s.name()] = *v;
     } else if (!s.default_toml.empty()) {
       r.values[s.name()] = parse_default(s.default_toml);
-    } else if (has(s.required_by, purpose) && !(s.name() == "initial.u0" && transport)) {
+    } else if (has(s.required_by, purpose) && !(s.name() == "initial.u0" && transport != Transport::none)) {
       r.missing(s, "");
     }
   }
@@ -297,10 +304,10 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
     if (auto defect = metric_defect(c.gauss_cov)) fail(*m, path, "density.cov", *defect);
   }
   // The whole space goes with the dot-product score and the probe (section 5).
-  if (c.domain.kind == DomainKind::space && c.score != Score::dot)
+  if (c.domain.kind == DomainKind::space && c.score != Score::dot && transport == Transport::none)
     fail(val("domain.kind"), path, "domain.kind",
          "the whole space has no PDE grid; metric attention runs on the torus or in the box (use score = \"dot\" "
-         "with attnpde probe here)");
+         "with attnpde probe, or token transport, here)");
   if (c.score == Score::dot && c.domain.kind != DomainKind::space)
     fail(val("attention.score"), path, "attention.score",
          "dot-product attention is probed on a Gaussian token cloud: set domain.kind = \"space\"");
@@ -360,10 +367,14 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
 
   if (c.domain.kind != DomainKind::space) check_density(c, r);
 
-  if (c.transport && (for_study || c.depth == Depth::continuous))
+  if (c.transport != Transport::none && c.depth == Depth::continuous)
     fail(val("attention.transport"), path, "attention.transport",
-         for_study ? "token transport runs with `attnpde run`, not in a study"
-                   : "token transport moves tokens layer by layer; it has no continuous depth");
+         "token transport moves tokens layer by layer; it has no continuous depth");
+  // A transport study measures the error against an exact reference (docs/theory.md 5b).
+  if (c.transport != Transport::none && for_study && transport_reference(c) == TransportReference::none)
+    fail(val("attention.transport"), path, "attention.transport",
+         "a transport study needs an exact reference: Gaussian tokens in `space` with the softmax normalization "
+         "and beta = 2, or `repel` on the torus");
   if (for_study) {
     if (c.study_n.empty()) {
       const Where w = r.section_where("study");

@@ -42,6 +42,13 @@ enum class Score { metric, dot };
 enum class KernelChoice { automatic, dense, truncated };
 enum class Depth { layers, continuous };
 enum class StudyPath { none, optimal };
+/// Token transport: none, attract (x <- x + tau (A x - x): clustering), repel (the opposite
+/// sign: the token density follows the heat equation, docs/theory.md section 6).
+enum class Transport { none, attract, repel };
+/// The exact reference of token transport a case has (docs/theory.md section 6): the
+/// Gaussian covariance map (`space`, softmax, beta = 2), the heat equation of the token
+/// density (`repel` on the torus), or none.
+enum class TransportReference { none, gaussian, heat };
 
 /// An error planted on purpose by `attnpde verify --plant` to show that the matching
 /// target fails: a wrong c(beta, n), a wrong gamma, a PDE with half the diffusion.
@@ -76,7 +83,7 @@ struct Case {
   double tau = 0;
   int layers = 0;
   Depth depth = Depth::layers;
-  bool transport = false;
+  Transport transport = Transport::none;
   Precision precision = Precision::float64;
   KernelChoice kernel = KernelChoice::automatic;
   double cutoff = 0;  ///< truncated kernel: neighbours within d_M <= cutoff sigma
@@ -107,6 +114,7 @@ struct Case {
   std::vector<std::string> verify_fits;
   double verify_max_error = 0;
   bool verify_full = false;
+  bool verify_conformal = false;  ///< T1 reference p^4 Delta_gbar u (T5) instead of L_gamma u
   // [output]
   std::string out_dir;
   bool vtk = false;
@@ -126,6 +134,9 @@ struct Override {
 /// must be present, keys only another command accepts are refused. Throws InputError on
 /// any bad input.
 Case load_case(const std::string& path, const std::vector<Override>& overrides, Purpose purpose);
+
+/// The exact transport reference of a case (TransportReference::none without transport).
+TransportReference transport_reference(const Case& c);
 
 /// The balanced kernel width sigma* = C N^(-1/(dim+6)) (docs/theory.md section 2).
 double optimal_sigma(long n, int dim, double scale);

@@ -71,11 +71,13 @@ const Commands R = command_bit(Purpose::run), S = command_bit(Purpose::study), P
 std::vector<KeySpec> make_keys() {
   using T = KeyType;
   return {
-      choice(spec("domain", "kind", T::string, "\"torus\"",
-                  "Domain: `torus` = the flat torus [0, 2 pi)^dim, minimum-image distances; `box` = [0, 1]^dim, "
-                  "tokens inside, zero-flux limit (errors split into interior and boundary layer); `space` = R^dim "
-                  "with Gaussian tokens N(density.mean, density.cov), for `score = \"dot\"` with `attnpde probe`."),
-             {"torus", "box", "space"}),
+      choice(
+          spec("domain", "kind", T::string, "\"torus\"",
+               "Domain: `torus` = the flat torus [0, 2 pi)^dim, minimum-image distances; `box` = [0, 1]^dim, "
+               "tokens inside, zero-flux limit (errors split into interior and boundary layer); `space` = R^dim "
+               "with Gaussian tokens N(density.mean, density.cov), for `score = \"dot\"` with `attnpde probe`, or for "
+               "token transport with the metric score (docs/theory.md section 6)."),
+          {"torus", "box", "space"}),
       ranged(spec("domain", "dim", T::integer, "", "Space dimension n."), 1, 3),
       spec("density", "expr", T::expression, "\"1\"",
            "Token density p(x, y, z) up to a constant (normalized numerically); must be > 0 everywhere."),
@@ -86,11 +88,11 @@ std::vector<KeySpec> make_keys() {
              {"random", "quasi"}),
       computed(used(spec("density", "mean", T::real_array, "",
                          "`space` only: mean mu of the Gaussian tokens (dim entries)."),
-                    Q),
+                    R | S | Q),
                "zeros"),
       computed(used(spec("density", "cov", T::real_matrix, "",
                          "`space` only: covariance Sigma of the Gaussian tokens (dim x dim, SPD)."),
-                    Q),
+                    R | S | Q),
                "identity"),
       ranged(required(used(spec("tokens", "n", T::integer, "", "Number of tokens N."), R | Q), R | Q), 2, 1e9),
       ranged(used(spec("tokens", "seed", T::integer, "1",
@@ -163,10 +165,14 @@ std::vector<KeySpec> make_keys() {
                        R | S),
                   "sigma"),
              0, inf, true),
-      used(spec("attention", "transport", T::boolean, "false",
-                "Token transport: the values are the positions and the tokens move every layer (blurring mean shift); "
-                "`run` only, no PDE."),
-           R),
+      choice(used(spec("attention", "transport", T::string, "\"none\"",
+                       "Token transport: the values are the positions and the tokens move every layer. `attract`: x <- "
+                       "x + tau (A x - x) (blurring mean shift, tokens cluster); `repel`: the opposite sign (the token "
+                       "density follows the heat equation, docs/theory.md section 6). `true` means `attract`, `false` "
+                       "`none`. `run` and `study` (studies need a reference: Gaussian tokens in `space`, or `repel` "
+                       "on the torus)."),
+                  R | S),
+             {"none", "attract", "repel"}),
       ranged(
           used(spec("attention", "layers", T::integer, "10", "Number of layers K; t_K = K tau c sigma^2."), R | S | P),
           0, 1e7),
@@ -246,6 +252,10 @@ std::vector<KeySpec> make_keys() {
                   "largest relative change of the conserved mass."),
              0, inf, true),
       spec("verify", "full", T::boolean, "false", "`attnpde verify` only: run this target with --full only."),
+      choice(spec("verify", "reference", T::string, "\"limit\"",
+                  "`attnpde verify` only: the generator reference of a study target: `limit` = L_gamma u, "
+                  "`conformal` = p^4 Delta_gbar u with gbar = p^4 M (T5: dim 3, softmax; docs/theory.md section 2)."),
+             {"limit", "conformal"}),
       computed(spec("output", "dir", T::string, "", "Output directory (--out overrides)."), "results/<case name>"),
       used(spec("output", "vtk", T::boolean, "true", "Write VTK files (tokens.pvd, fields.pvd) of `run`."), R | P),
       ranged(used(spec("output", "every", T::integer, "0", "Write fields every k layers; 0 = about 10 frames."), R), 0,

@@ -1,5 +1,6 @@
 // What a case file is for, read from its TOML before it is validated for a command
-// (`attnpde check` without --for, and the cases of `attnpde verify`).
+// (`attnpde check` without --for, and the cases of `attnpde verify`), and which exact
+// transport reference a validated case has.
 #include <map>
 #include <string>
 
@@ -43,6 +44,18 @@ Purpose infer_purpose(const std::string& path, std::string& reason) {
   }
   reason = "it has tokens and no [study] table";
   return Purpose::run;
+}
+
+TransportReference transport_reference(const Case& c) {
+  if (c.transport == Transport::none) return TransportReference::none;
+  // The attention row of a Gaussian cloud is a product of Gaussians only for the plain
+  // softmax of the squared distance.
+  if (c.domain.kind == DomainKind::space)
+    return c.normalization.kind == NormalizationKind::softmax && c.beta == 2.0 && c.score == Score::metric
+               ? TransportReference::gaussian
+               : TransportReference::none;
+  if (c.transport == Transport::repel && c.domain.periodic()) return TransportReference::heat;
+  return TransportReference::none;
 }
 
 }  // namespace attnpde

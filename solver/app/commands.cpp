@@ -16,15 +16,24 @@ namespace {
 
 std::string run(const Case& c, const RunSettings& s) {
   std::string out;
-  if (c.transport) {
+  if (c.transport != Transport::none) {
     const auto r = run_transport(c, s);
     if (!is_root_rank()) return out;
-    appendf(out, "case %s: token transport, N = %ld, sigma = %g, tau = %g, layers = %d\n", c.name.c_str(), c.n, c.sigma,
-            c.tau, c.layers);
+    const bool reference = transport_reference(c) != TransportReference::none;
+    appendf(out, "case %s: token transport (%s), N = %ld, sigma = %g, tau = %g, layers = %d\n", c.name.c_str(),
+            c.transport == Transport::repel ? "repel" : "attract", c.n, c.sigma, c.tau, c.layers);
     appendf(out, "clusters (link sigma/10): %d -> %d; mean nearest-neighbour distance: %.4e -> %.4e\n",
             r.clusters_initial, r.clusters_final, r.nearest_initial, r.nearest_final);
-    appendf(out, "outputs: %s/{tokens.csv,clustering.csv,manifest.json%s}\n", s.shown_dir.c_str(),
-            c.vtk ? ",tokens.pvd" : "");
+    appendf(out, "velocity error at layer 0: l2 %.4e  max %.4e\n", r.point.generator.l2, r.point.generator.max);
+    if (reference)
+      appendf(out, "reference error after %d layers (%s): %.4e\n", c.layers,
+              transport_reference(c) == TransportReference::gaussian ? "token covariance vs the Gaussian map"
+                                                                     : "Fourier moments vs the heat semigroup",
+              r.point.dynamics.l2);
+    else
+      appendf(out, "no exact reference for this transport (docs/theory.md section 6)\n");
+    appendf(out, "outputs: %s/{tokens.csv,clustering.csv,%smanifest.json%s}\n", s.shown_dir.c_str(),
+            reference ? "reference.csv," : "", c.vtk ? ",tokens.pvd" : "");
     return out;
   }
   const auto r = run_case(c, s);

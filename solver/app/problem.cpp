@@ -111,13 +111,15 @@ std::vector<double> Problem::generator_reference(const Tokens& t) const {
   for (std::size_t k = 0; k < u0_.size(); ++k)
     for (std::size_t j = 0; j < n; ++j) {
       const auto x = t.point(j);
-      lu[k * n + j] = continuum_generator(u0_[k], p_expr_, G_, gamma_, x.data(), c_.dim);
+      lu[k * n + j] = c_.verify_conformal ? conformal_laplace_beltrami(u0_[k], p_expr_, c_.metric, x.data())
+                                          : continuum_generator(u0_[k], p_expr_, G_, gamma_, x.data(), c_.dim);
     }
   return lu;
 }
 
 KernelChoice Problem::choose_kernel(long n, double sigma) const {
   if (c_.kernel != KernelChoice::automatic) return c_.kernel;
+  if (domain().kind == DomainKind::space) return KernelChoice::dense;  // an unbounded Gaussian cloud
   const MetricScore s = score(sigma);
   const double p_max = p_.max_raw() / p_.integral();
   const bool fits = search_radius_fits(domain(), search_radius(c_.metric, sigma, c_.cutoff));

@@ -41,8 +41,9 @@ class Problem {
   explicit Problem(const Case& c);
   const Case& config() const { return c_; }
   const Density& density() const { return p_; }
+  const Expression& density_expression() const { return p_expr_; }
   const Domain& domain() const { return p_.domain(); }
-  bool has_boundary() const { return !p_.domain().periodic(); }
+  bool has_boundary() const { return p_.domain().kind == DomainKind::box; }
   /// Width of the boundary layer: tokens closer than this to a wall of the box.
   static double boundary_layer_width(double sigma) { return 3.0 * sigma; }
   SplitErrors split_errors(const std::vector<double>& approx, const std::vector<double>& exact, const Tokens& t,

@@ -21,6 +21,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 #include "support/cli.hpp"
 
@@ -415,8 +416,65 @@ TEST(CliRun, TransportCaseClusters) {
   vtkDataSet* cloud = read_vtk(reader, (out / frames.back().second).string(), complaints);
   EXPECT_EQ(cloud->GetNumberOfPoints(), 1500);
   EXPECT_EQ(complaints.count, 0);
-  // Transport is a run-only mode.
-  EXPECT_EQ(run("study cases/torus2d_transport.toml --set 'study.n=[100]' --set 'study.sigma=[0.3]'").rc, 2);
+  // Attraction on the torus has no exact reference (the backward heat equation): no study.
+  const Result st = run("study cases/torus2d_transport.toml --set 'study.n=[100]' --set 'study.sigma=[0.3]'");
+  EXPECT_EQ(st.rc, 2);
+  EXPECT_NE(st.err.find("exact reference"), std::string::npos) << st.err;
+}
+
+// docs/theory.md section 6: repelled lattice tokens of 1 + 0.3 cos x on the 1D torus
+// (N = 3000, sigma = 0.15, tau = 0.5, 40 layers): the first Fourier moment falls to 0.79905
+// of its value against exp(-2 s) = 0.79852 (softmax), 0.89374 against 0.89360 (Sinkhorn).
+TEST(CliRun, RepelledTokensFollowTheHeatEquation) {
+  const fs::path dir = scratch("repel");
+  fs::create_directories(dir);
+  write_file(dir / "repel.toml",
+             "[domain]\nkind = \"torus\"\ndim = 1\n[density]\nexpr = \"1 + 0.3*cos(x)\"\nsampler = \"quasi\"\n"
+             "[tokens]\nn = 3000\n[attention]\nsigma = 0.15\ntau = 0.5\nlayers = 40\ntransport = \"repel\"\n"
+             "[output]\nvtk = false\nevery = 40\n");
+  for (const auto& [norm, measured, predicted] :
+       {std::tuple{"softmax", 0.79905, 0.79852}, std::tuple{"sinkhorn", 0.89374, 0.89360}}) {
+    const fs::path out = dir / norm;
+    const Result r = run("run '" + (dir / "repel.toml").string() + "' --quiet --set 'attention.normalization=\"" +
+                         norm + "\"' --out '" + out.string() + "'");
+    ASSERT_EQ(r.rc, 0) << r.err;
+    const auto rows = lines(slurp(out / "reference.csv"));
+    ASSERT_EQ(rows[0], "layer,t,reference_error,moment_ratio,moment_ratio_ref");
+    ASSERT_EQ(rows.size(), 3u);  // layers 0 and 40
+    std::istringstream in(rows[2]);
+    std::string cell;
+    std::vector<double> v;
+    while (std::getline(in, cell, ',')) v.push_back(std::stod(cell));
+    EXPECT_NEAR(v[3], measured, 1e-5) << norm;
+    EXPECT_NEAR(v[4], predicted, 1e-5) << norm;
+    EXPECT_LT(v[2], 1e-3) << norm;
+  }
+}
+
+// docs/theory.md section 6: Gaussian tokens keep a Gaussian law under softmax transport; the
+// token covariance after 4 layers agrees with the map S -> (I - tau B) S (I - tau B)^T to the
+// finite-N error, and a wrong sign (repulsion) is far from the attracting map.
+TEST(CliRun, GaussianTokensFollowTheCovarianceMap) {
+  const fs::path dir = scratch("gauss_transport");
+  fs::create_directories(dir);
+  write_file(dir / "gauss.toml",
+             "[domain]\nkind = \"space\"\ndim = 2\n[density]\nmean = [0.5, -0.25]\n"
+             "cov = [[1.0, 0.3], [0.3, 0.5]]\n[tokens]\nn = 8000\nseed = 2\n[attention]\n"
+             "metric = [[2, 0.6], [0.6, 1]]\nsigma = 1\ntau = 0.5\nlayers = 4\ntransport = \"attract\"\n"
+             "[output]\nvtk = false\n");
+  const Result r = run("run '" + (dir / "gauss.toml").string() + "' --quiet --out '" + (dir / "out").string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const auto rows = lines(slurp(dir / "out" / "reference.csv"));
+  ASSERT_EQ(rows[0], "layer,t,reference_error,cov_00,cov_01,cov_11,cov_ref_00,cov_ref_01,cov_ref_11");
+  ASSERT_EQ(rows.size(), 6u);
+  std::istringstream in(rows.back());
+  std::string cell;
+  std::vector<double> v;
+  while (std::getline(in, cell, ',')) v.push_back(std::stod(cell));
+  EXPECT_LT(v[2], 0.03);       // finite-N error at N = 8000
+  EXPECT_LT(v[6], 0.6 * 1.0);  // the map shrinks S: attraction
+  // The velocity at layer 0 against B (m - x): the manifest's finite-N error.
+  EXPECT_NE(slurp(dir / "out" / "manifest.json").find("\"velocity_error_l2\""), std::string::npos);
 }
 
 }  // namespace

@@ -96,6 +96,9 @@ TEST(StudyVerdict, SaysWhichRulePassedAndRefusesUninformativeIntervals) {
   EXPECT_EQ(fit_of(1.95, 1.90, 2.01, 2.0).verdict(), "PASS (interval holds 2)");
   EXPECT_EQ(fit_of(1.94, 1.90, 1.99, 2.0).verdict(), "PASS (within tolerance 0.1, interval excludes 2)");
   EXPECT_EQ(fit_of(1.50, 1.40, 1.60, 2.0).verdict(), "FAIL");
+  // Within the tolerance but with a wide interval that holds the value: said as such.
+  EXPECT_EQ(fit_of(-0.55, -0.70, -0.40, -0.5).verdict(),
+            "PASS (within tolerance 0.1, interval too wide to decide: half-width 0.15)");
   EXPECT_EQ(fit_of(-0.40, -6.0, 5.0, 2.0).verdict().rfind("FAIL (interval too wide", 0), 0u);
   EXPECT_FALSE(fit_of(-0.40, -6.0, 5.0, 2.0).passes());
   EXPECT_EQ(fit_of(-0.47, -0.55, -0.40, -0.5).verdict(), "PASS (interval holds -0.5)");

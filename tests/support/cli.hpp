@@ -54,6 +54,12 @@ inline Result run(const std::string& args, const std::string& launcher = "") {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(base / "out"), slurp(base / "err")};
 }
 
+/// Writes `text` to `p` (a test's own case file).
+inline void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream out(p);
+  out << text;
+}
+
 inline std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> v;
   std::istringstream in(text);
