@@ -7,6 +7,36 @@
 
 namespace attnpde {
 
+LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y) {
+  const std::size_t m = x.size();
+  if (m != y.size() || m < 2) throw std::invalid_argument("a line fit needs at least two points");
+  double mx = 0, my = 0;
+  for (std::size_t k = 0; k < m; ++k) {
+    mx += x[k] / static_cast<double>(m);
+    my += y[k] / static_cast<double>(m);
+  }
+  double sxx = 0, sxy = 0;
+  for (std::size_t k = 0; k < m; ++k) {
+    sxx += (x[k] - mx) * (x[k] - mx);
+    sxy += (x[k] - mx) * (y[k] - my);
+  }
+  if (!(sxx > 0)) throw std::invalid_argument("a line fit needs at least two distinct abscissae");
+  LineFit f;
+  f.slope = sxy / sxx;
+  f.intercept = my - f.slope * mx;
+  f.ci_low = f.ci_high = std::numeric_limits<double>::quiet_NaN();
+  if (m >= 3) {
+    double sse = 0;
+    for (std::size_t k = 0; k < m; ++k) sse += std::pow(y[k] - f.intercept - f.slope * x[k], 2);
+    const double dof = static_cast<double>(m - 2);
+    const double se = std::sqrt(sse / dof * (1.0 / static_cast<double>(m) + mx * mx / sxx));
+    const double q = boost::math::quantile(boost::math::complement(boost::math::students_t(dof), 0.025));
+    f.ci_low = f.intercept - q * se;
+    f.ci_high = f.intercept + q * se;
+  }
+  return f;
+}
+
 RateFit fit_power_law(const std::vector<double>& x, const std::vector<double>& error) {
   const std::size_t m = x.size();
   if (m != error.size() || m < 2) throw std::invalid_argument("a rate fit needs at least two points");

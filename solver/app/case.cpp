@@ -177,7 +177,6 @@ Json resolved_json(const Case& c, const Resolved& r) {
   out.set(current, section);
   return out;
 }
-
 // The [verify] table of a case under cases/verify (`attnpde verify`).
 void read_verify(Case& c, const Resolved& r, const Reader& rd) {
   auto val = [&](const std::string& name) -> const TValue& { return r.values.at(name); };
@@ -186,6 +185,7 @@ void read_verify(Case& c, const Resolved& r, const Reader& rd) {
   if (const TValue* t = r.present(key("verify.title"))) c.verify_title = rd.string(*t, key("verify.title"));
   const std::string command = rd.string(val("verify.command"), key("verify.command"));
   c.verify_command = command == "probe" ? Purpose::probe : command == "run" ? Purpose::run : Purpose::study;
+  c.verify_gamma = command == "gamma";
   const TValue& fits = val("verify.fits");
   if (!fits.is_array()) fail(fits, r.path, "verify.fits", "expected an array of fit names");
   for (const auto& f : fits.as_array()) c.verify_fits.push_back(rd.string(f, key("verify.fits")));

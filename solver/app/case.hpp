@@ -114,7 +114,9 @@ struct Case {
   std::vector<std::string> verify_fits;
   double verify_max_error = 0;
   bool verify_full = false;
-  bool verify_conformal = false;  ///< T1 reference p^4 Delta_gbar u (T5) instead of L_gamma u
+  bool verify_conformal = false;
+  bool verify_gamma = false;  ///< T3: gamma fitted from the generator (verify.command = "gamma")  ///< T1 reference p^4
+                              ///< Delta_gbar u (T5) instead of L_gamma u
   // [output]
   std::string out_dir;
   bool vtk = false;

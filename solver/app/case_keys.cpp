@@ -243,8 +243,10 @@ std::vector<KeySpec> make_keys() {
                "the case name"),
       choice(spec("verify", "command", T::string, "\"study\"",
                   "`attnpde verify` only: the command that runs the case (`study`: its fits are checked; `probe`: "
-                  "its drift and diffusion errors; `run`: T0, the conserved mass and thread independence)."),
-             {"study", "probe", "run"}),
+                  "its drift and diffusion errors; `run`: T0, the conserved mass and thread independence; "
+                  "`gamma`: T3, gamma of alpha = 0, 0.5, 1 and Sinkhorn fitted from the generator at study.n[0] "
+                  "and each study.sigma, extrapolated to sigma = 0, within verify.max_error relative)."),
+             {"study", "probe", "run", "gamma"}),
       spec("verify", "fits", T::string_array, "[]",
            "`attnpde verify` only: the study fits checked, each against the study's expected slope and rule."),
       ranged(spec("verify", "max_error", T::real, "0.05",

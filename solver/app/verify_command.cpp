@@ -12,8 +12,10 @@
 #include <fstream>
 
 #include "discretization/reference.hpp"
+#include "postprocess/rates.hpp"
 #include "postprocess/tables.hpp"
 #include "solver/app/probe_command.hpp"
+#include "solver/app/problem.hpp"
 #include "solver/app/run_command.hpp"
 #include "solver/app/study_command.hpp"
 
@@ -64,6 +66,62 @@ Line conformal_identity(const Case& c) {
   return l;
 }
 
+// T3: gamma identified from data (docs/theory.md section 7). For each normalization the
+// attention generator r = (A u0 - u0)/(c sigma^2) is projected on L_gamma's two parts,
+// r - div(G grad u0) ~ gamma (G grad log p) . grad u0 (least squares over the tokens), at
+// every sigma of the study; gamma(sigma) = gamma + O(sigma^2) is extrapolated to sigma = 0.
+std::vector<Line> gamma_lines(const Case& base) {
+  struct Variant {
+    NormalizationKind kind;
+    double alpha;
+    const char* name;
+  };
+  std::vector<Line> out;
+  for (const Variant& v :
+       {Variant{NormalizationKind::alpha, 0.0, "alpha = 0"}, Variant{NormalizationKind::alpha, 0.5, "alpha = 0.5"},
+        Variant{NormalizationKind::alpha, 1.0, "alpha = 1"}, Variant{NormalizationKind::sinkhorn, 1.0, "Sinkhorn"}}) {
+    Case c = base;
+    c.normalization.kind = v.kind;
+    c.normalization.alpha = v.alpha;
+    const Problem prob(c);
+    const Expression u(c.u0.front());
+    std::vector<double> s2, gammas;
+    for (double sigma : c.study_sigma) {
+      const Tokens t = prob.sample(c.study_n.front(), c.seed);
+      const auto kernel = prob.make_kernel(t, sigma);
+      const ColumnWeights w = prob.weights(*kernel);
+      std::vector<double> u0(t.size()), au(t.size());
+      for (std::size_t j = 0; j < t.size(); ++j) u0[j] = u.at(t.point(j).data(), c.dim);
+      kernel->apply(u0.data(), au.data(), nullptr, w.data());
+      double num = 0, den = 0;
+      for (std::size_t j = 0; j < t.size(); ++j) {
+        const auto x = t.point(j);
+        const double l0 = continuum_generator(u, prob.density_expression(), prob.G(), 0.0, x.data(), c.dim);
+        const double b = continuum_generator(u, prob.density_expression(), prob.G(), 1.0, x.data(), c.dim) - l0;
+        const double r = (au[j] - u0[j]) / (prob.constant() * sigma * sigma);
+        num += (r - l0) * b;
+        den += b * b;
+      }
+      s2.push_back(sigma * sigma);
+      gammas.push_back(num / den);
+    }
+    const LineFit f = fit_line(s2, gammas);
+    const double expected = prob.gamma();
+    const double bound = c.verify_max_error * std::max(1.0, std::abs(expected));
+    Line l{c.verify_target,
+           c.verify_title + ", " + v.name,
+           "",
+           fmt("gamma %.4f [%.4f, %.4f]", f.intercept, f.ci_low, f.ci_high),
+           fmt("%g (within %g)", expected, bound),
+           std::abs(f.intercept - expected) <= bound};
+    l.verdict = l.pass ? (f.ci_low <= expected && expected <= f.ci_high ? "PASS (interval holds the value)"
+                                                                        : "PASS (within the bound)")
+                       : "FAIL";
+    out.push_back(l);
+  }
+  return out;
+}
+
 }  // namespace
 
 VerifyOutcome run_verify(const std::string& cases_dir, const std::vector<std::string>& selected, bool full,
@@ -104,9 +162,11 @@ VerifyOutcome run_verify(const std::string& cases_dir, const std::vector<std::st
     if (root && !settings.quiet)
       std::fprintf(stderr, "attnpde: verify: %s %s ...\n", c.verify_target.c_str(), c.verify_title.c_str());
     std::vector<Line> lines;
-    if (c.verify_command == Purpose::study && c.verify_fits.empty())
+    if (c.verify_gamma) {
+      for (const auto& l : gamma_lines(c)) lines.push_back(l);
+    } else if (c.verify_command == Purpose::study && c.verify_fits.empty())
       throw InputError(file.string(), 0, 0, "verify.fits", "a study target needs the fits it checks");
-    if (c.verify_command == Purpose::study) {
+    else if (c.verify_command == Purpose::study) {
       const StudyResult r = run_study(c, s);
       for (const auto& name : c.verify_fits) {
         // Dynamics fits are target T2 of docs/theory.md section 7, generator fits the case's.

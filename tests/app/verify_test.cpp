@@ -17,13 +17,13 @@ TEST(Verify, DefaultSubsetPassesWithAReport) {
   const fs::path out = scratch("verify");
   const Result r = run("verify --quiet --out '" + out.string() + "'");
   EXPECT_EQ(r.rc, 0) << r.out << r.err;
-  EXPECT_EQ(count(r.out, " PASS ("), 19) << r.out;
+  EXPECT_EQ(count(r.out, " PASS ("), 23) << r.out;
   EXPECT_EQ(count(r.out, "FAIL"), 0) << r.out;
-  EXPECT_NE(r.out.find("19 targets, all PASS"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("23 targets, all PASS"), std::string::npos) << r.out;
   for (const char* t : {"T0 ", "T1 ", "T2 ", "T3 ", "T4 ", "T5 ", "T7 "})
     EXPECT_NE(r.out.find(std::string("\n") + t), std::string::npos) << t;
   const std::string report = slurp(out / "report.md");
-  EXPECT_EQ(count(report, "| PASS ("), 19) << report;
+  EXPECT_EQ(count(report, "| PASS ("), 23) << report;
   EXPECT_NE(report.find("All targets pass."), std::string::npos);
   EXPECT_TRUE(fs::exists(out / "t1_torus2d_sigma" / "rates.json"));
   EXPECT_TRUE(fs::exists(out / "t4_probe_dot" / "probe.csv"));
@@ -39,10 +39,11 @@ TEST(Verify, PlantedErrorsFailTheirTargets) {
     std::string plant, targets, failing;
     int passing;
   };
-  for (const Planted& p : {Planted{"c", "t1_box_interior t3_sinkhorn t7_transport_repel1d", "generator_vs_sigma", 0},
-                           Planted{"gamma", "t7_transport_repel1d", "dynamics_vs_sigma", 0},
-                           Planted{"gamma", "t3_sinkhorn", "generator_vs_sigma", 0},
-                           Planted{"pde", "t1_torus2d_path", "dynamics_vs_n_optimal", 1}}) {
+  for (const Planted& p :
+       {Planted{"c", "t1_box_interior t3_sinkhorn t7_transport_repel1d", "generator_vs_sigma", 0},
+        Planted{"gamma", "t7_transport_repel1d", "dynamics_vs_sigma", 0},
+        Planted{"gamma", "t3_sinkhorn", "generator_vs_sigma", 0}, Planted{"gamma", "t3_gamma", "gamma identified", 0},
+        Planted{"pde", "t1_torus2d_path", "dynamics_vs_n_optimal", 1}}) {
     const Result r = run("verify " + p.targets + " --quiet --plant " + p.plant + " --out '" +
                          scratch("planted_" + p.plant).string() + "'");
     EXPECT_EQ(r.rc, 1) << p.plant << "\n" << r.out;

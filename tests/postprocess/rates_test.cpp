@@ -43,5 +43,20 @@ TEST(RateFit, RejectsDegenerateInput) {
   EXPECT_THROW(fit_power_law({1.0, 2.0}, {0.0, 2.0}), std::invalid_argument);
 }
 
+// The intercept of a line (T3's extrapolation to sigma = 0): exact data give it to round-off;
+// noisy data give an interval that holds it and shrinks with the noise.
+TEST(LineFit, InterceptAndItsInterval) {
+  const LineFit exact = fit_line({0.01, 0.04, 0.09, 0.16}, {2.03, 2.12, 2.27, 2.48});
+  EXPECT_NEAR(exact.intercept, 2.0, 1e-13);
+  EXPECT_NEAR(exact.slope, 3.0, 1e-12);
+  EXPECT_NEAR(exact.ci_high - exact.ci_low, 0.0, 1e-12);
+  const LineFit noisy = fit_line({0.01, 0.04, 0.09, 0.16}, {2.04, 2.11, 2.28, 2.47});
+  EXPECT_LT(noisy.ci_low, 2.0);
+  EXPECT_GT(noisy.ci_high, 2.0);
+  EXPECT_LT(noisy.ci_high - noisy.ci_low, 0.2);
+  EXPECT_TRUE(std::isnan(fit_line({0.0, 1.0}, {1.0, 2.0}).ci_low));
+  EXPECT_THROW(fit_line({1.0, 1.0}, {1.0, 2.0}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace attnpde
