@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """Plots of an `attnpde verify` report folder: for every study target, each fitted error
 against sigma or N on log-log axes with the points (one per seed), the fitted line and a
-line of the expected slope through the fit's centre.
+line of the expected slope through the fit's centre; for the probe targets the measured
+Kramers-Moyal drift over the predicted one; for the run of T0 its dynamics snapshot
+(postprocess/plot_run.py: tokens coloured by u beside the PDE field).
 
     /usr/bin/python3 postprocess/plot_verify.py results/verify
 
-Writes <case>/<fit>.png into the report folder and prints the files it wrote."""
+Writes <case>/<fit>.png, <case>/drift.png and <case>/fields.png into the report folder and
+prints the files it wrote."""
 import csv
 import json
 import math
 import os
+import subprocess
 import sys
 
 import matplotlib
@@ -21,6 +25,20 @@ LABELS = {
     "gen_err_l2": "generator error ||(A u - u)/(c sigma^2) - L u|| / ||L u||",
     "err_l2": "dynamics error ||u_attn - u_pde(t_K)|| / ||u_pde||",
 }
+# Token transport studies (docs/theory.md section 6) measure velocities and references.
+TRANSPORT_LABELS = {
+    "gen_err_l2": "velocity error at layer 0 (relative l2)",
+    "err_l2": "covariance or Fourier-moment error after K layers",
+}
+
+
+def is_transport(folder):
+    try:
+        with open(os.path.join(folder, "manifest.json")) as f:
+            t = json.load(f)["case"]["attention"].get("transport", "none")
+    except (OSError, KeyError, ValueError):
+        return False
+    return t not in ("none", False)
 
 
 def rows(path):
@@ -46,7 +64,7 @@ def plot_fit(folder, fit, points):
         e = fit["expected"]
         ax.loglog(grid, [yc * (x / xc) ** e for x in grid], "--", color="black", label="expected slope %g" % e)
     ax.set_xlabel("kernel width sigma" if against == "sigma" else "tokens N")
-    ax.set_ylabel(LABELS.get(quantity, quantity))
+    ax.set_ylabel((TRANSPORT_LABELS if is_transport(folder) else LABELS).get(quantity, quantity), fontsize=8)
     verdict = fit.get("verdict", "no expected value")
     ax.set_title("%s: %s (%s)\n%s" % (os.path.basename(folder), fit["name"], fit["fixed"], verdict), fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
@@ -58,10 +76,49 @@ def plot_fit(folder, fit, points):
     return out
 
 
+def plot_probe(folder):
+    """Kramers-Moyal target: the measured drift b at the query points (arrows) over the
+    predicted one, and the relative error of b at each point (colour)."""
+    data = rows(os.path.join(folder, "probe.csv"))
+    if not data or "x1" not in data[0]:
+        return None  # 1D probes: the table is the picture
+    x = [float(r["x0"]) for r in data]
+    y = [float(r["x1"]) for r in data]
+    b = [(float(r["b0"]), float(r["b1"])) for r in data]
+    bp = [(float(r["b_pred0"]), float(r["b_pred1"])) for r in data]
+    scale = max(math.hypot(*v) for v in bp) or 1.0
+    err = [math.hypot(m[0] - p[0], m[1] - p[1]) / scale for m, p in zip(b, bp)]
+    fig, ax = plt.subplots(figsize=(6.4, 5.4))
+    ax.quiver(x, y, [v[0] for v in bp], [v[1] for v in bp], color="0.6", width=0.006, label="predicted drift")
+    q = ax.quiver(x, y, [v[0] for v in b], [v[1] for v in b], err, cmap="viridis", width=0.003,
+                  label="measured drift")
+    fig.colorbar(q, ax=ax, label="|b - b_pred| / max|b_pred|")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_aspect("equal")
+    ax.set_title("%s: Kramers-Moyal drift at %d query points" % (os.path.basename(folder), len(x)), fontsize=9)
+    ax.legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    out = os.path.join(folder, "drift.png")
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
 def main(report):
     written = []
     for name in sorted(os.listdir(report)):
         folder = os.path.join(report, name)
+        if os.path.isfile(os.path.join(folder, "tokens.csv")):
+            # A run (T0): its dynamics snapshot, tokens coloured by u beside the PDE field.
+            out = os.path.join(folder, "fields.png")
+            script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot_run.py")
+            if subprocess.run([sys.executable, script, folder, out], capture_output=True).returncode == 0:
+                written.append(out)
+        if os.path.isfile(os.path.join(folder, "probe.csv")):
+            out = plot_probe(folder)
+            if out:
+                written.append(out)
         rates = os.path.join(folder, "rates.json")
         if not os.path.isfile(rates):
             continue

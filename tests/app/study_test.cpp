@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 
 #include "solver/app/study_command.hpp"
@@ -20,7 +21,17 @@ StudyResult run_shipped_study(const std::string& name, const std::string& out, C
   s.out_dir = attnpde_test::scratch(out).string();
   s.quiet = true;
   s.command = "study";
-  return run_study(c, s);
+  StudyResult r = run_study(c, s);
+  // postprocess/plot_study.py draws every shipped study (where Debian's Python with
+  // matplotlib is installed, as ./run.sh does): one panel per fitted rate.
+  if (std::filesystem::exists("/usr/bin/python3")) {
+    const std::string png = s.out_dir + "/study.png";
+    const std::string cmd = "/usr/bin/python3 '" + std::string(ATTNPDE_SOURCE_DIR) + "/postprocess/plot_study.py' '" +
+                            s.out_dir + "' '" + png + "' >/dev/null 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << name;
+    EXPECT_GT(std::filesystem::exists(png) ? std::filesystem::file_size(png) : 0u, 20000u) << name;
+  }
+  return r;
 }
 
 // The fit of that name (fails the test when the study has none).
