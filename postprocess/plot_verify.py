@@ -105,6 +105,39 @@ def plot_probe(folder):
     return out
 
 
+def plot_trajectory(folder):
+    """Transport target: the reference layer by layer (reference.csv of one run): the token
+    covariance against the Gaussian map, or the leading Fourier moment against the heat
+    semigroup."""
+    data = rows(os.path.join(folder, "trajectory", "reference.csv"))
+    if not data:
+        return None
+    t = [float(r["t"]) for r in data]
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    if "moment_ratio" in data[0]:
+        ax.plot(t, [float(r["moment_ratio"]) for r in data], "o", label="tokens: |m_k(s)| / |m_k(0)|")
+        ax.plot(t, [float(r["moment_ratio_ref"]) for r in data], "-", color="k",
+                label="heat semigroup exp(-gamma k^T G k s)")
+        ax.set_ylabel("leading Fourier moment, relative to its initial value")
+    else:
+        for col in sorted(k for k in data[0] if k.startswith("cov_") and not k.startswith("cov_ref_")):
+            ref = "cov_ref_" + col[4:]
+            line, = ax.plot(t, [float(r[col]) for r in data], "o", label="tokens S_%s" % col[4:])
+            ax.plot(t, [float(r[ref]) for r in data], "-", color=line.get_color(), label="map S_%s" % col[4:])
+        ax.set_ylabel("covariance entry")
+    n = len(rows(os.path.join(folder, "trajectory", "tokens.csv")))
+    ax.set_xlabel("layer time s = K tau c sigma^2")
+    ax.set_title("%s: one run, N = %d, %s layers (smallest sigma of the study)"
+                 % (os.path.basename(folder), n, data[-1]["layer"]), fontsize=9)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    out = os.path.join(folder, "trajectory.png")
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
 def main(report):
     written = []
     for name in sorted(os.listdir(report)):
@@ -114,6 +147,10 @@ def main(report):
             out = os.path.join(folder, "fields.png")
             script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot_run.py")
             if subprocess.run([sys.executable, script, folder, out], capture_output=True).returncode == 0:
+                written.append(out)
+        if os.path.isfile(os.path.join(folder, "trajectory", "reference.csv")):
+            out = plot_trajectory(folder)
+            if out:
                 written.append(out)
         if os.path.isfile(os.path.join(folder, "probe.csv")):
             out = plot_probe(folder)

@@ -111,7 +111,9 @@ std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& 
     // At a fixed horizon the layer dynamics carry the O(sigma^2) generator bias; at a fixed
     // layer count t_K ~ sigma^2 shrinks too and no single exponent is predicted.
     const bool fixed_time = c.study_time > 0;
-    add("dynamics_vs_sigma", "err_l2", "sigma", fixed, sel, fixed_time ? 2.0 : nan_value);
+    // Without layers (a generator-only study) there are no dynamics to fit.
+    if (fixed_time || c.layers > 0)
+      add("dynamics_vs_sigma", "err_l2", "sigma", fixed, sel, fixed_time ? 2.0 : nan_value);
     // Smallest sigma: variance O(N^-1/2 sigma^-(1+n/2)) dominates for i.i.d. tokens.
     const double s_min = *std::min_element(c.study_sigma.begin(), c.study_sigma.end());
     sel.clear();

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "attention/constants.hpp"
 #include "discretization/reference.hpp"
 #include "postprocess/rates.hpp"
 #include "postprocess/tables.hpp"
@@ -18,6 +19,7 @@
 #include "solver/app/problem.hpp"
 #include "solver/app/run_command.hpp"
 #include "solver/app/study_command.hpp"
+#include "solver/app/transport_command.hpp"
 
 namespace fs = std::filesystem;
 
@@ -41,6 +43,26 @@ std::string fmt(const char* format, double a, double b = 0, double c = 0) {
   char buf[160];
   std::snprintf(buf, sizeof buf, format, a, b, c);
   return buf;
+}
+
+// A transport target's picture: one run of the case (at most 8000 tokens, the smallest
+// sigma, at least 10 layers) whose reference.csv follows the reference layer by layer
+// (postprocess/plot_verify.py draws it).
+void transport_trajectory(const Case& study, const RunSettings& s) {
+  Case c = study;
+  c.purpose = Purpose::run;
+  c.n = std::min<long>(*std::max_element(c.study_n.begin(), c.study_n.end()), 8000);
+  c.sigma = *std::min_element(c.study_sigma.begin(), c.study_sigma.end());
+  const double cst = generator_constant(c.beta, c.dim);
+  c.layers =
+      c.study_time > 0 ? static_cast<int>(layers_for_time(c.study_time, c.tau, cst, c.sigma)) : std::max(c.layers, 10);
+  c.every = std::max(1, c.layers / 10);
+  c.vtk = false;
+  RunSettings r = s;
+  r.out_dir += "/trajectory";
+  r.shown_dir += "/trajectory";
+  if (is_root_rank()) fs::create_directories(r.out_dir);
+  run_transport(c, r);
 }
 
 // T5's identity itself: p^4 Delta_gbar u against L_2 u at 64 tokens of the case.
@@ -168,6 +190,7 @@ VerifyOutcome run_verify(const std::string& cases_dir, const std::vector<std::st
       throw InputError(file.string(), 0, 0, "verify.fits", "a study target needs the fits it checks");
     else if (c.verify_command == Purpose::study) {
       const StudyResult r = run_study(c, s);
+      if (c.transport != Transport::none) transport_trajectory(c, s);
       for (const auto& name : c.verify_fits) {
         // Dynamics fits are target T2 of docs/theory.md section 7, generator fits the case's.
         const std::string target = c.verify_target == "T1" && name.rfind("dynamics", 0) == 0 ? "T2" : c.verify_target;
