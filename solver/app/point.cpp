@@ -76,18 +76,33 @@ std::vector<double> summary_row(const PointResult& r, bool boundary_layer) {
   return row;
 }
 
-PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTokens& pde, PointObserver* observer,
-                      PointDetails* details) {
-  const Case& c = prob.config();
-  const auto t_start = Clock::now();
+PointResult point_header(const Problem& prob, const PointSpec& spec) {
   PointResult r;
   r.n = spec.n;
   r.sigma = spec.sigma;
-  r.tau = c.tau;
+  r.tau = prob.config().tau;
   r.layers = spec.layers;
   r.t = prob.layer_time(spec.layers, spec.sigma);
   r.seed = spec.seed;
   r.on_path = spec.on_path;
+  return r;
+}
+
+PointSpec run_spec(const Case& c, bool progress) {
+  PointSpec spec;
+  spec.n = c.n;
+  spec.sigma = c.sigma;
+  spec.layers = c.layers;
+  spec.seed = c.seed;
+  spec.progress = progress;
+  return spec;
+}
+
+PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTokens& pde, PointObserver* observer,
+                      PointDetails* details) {
+  const Case& c = prob.config();
+  const auto t_start = Clock::now();
+  PointResult r = point_header(prob, spec);
 
   const bool quiet = !spec.progress;
   auto t0 = Clock::now();

@@ -84,6 +84,13 @@ class NonFiniteError : public std::runtime_error {
 /// Throws NonFiniteError naming `what`, the entry's token and its position.
 void require_finite(const std::vector<double>& v, const Tokens& tokens, const std::string& what);
 
+/// A point's result with its parameters filled in (N, sigma, tau, layers, t_K, seed); the
+/// errors are measured by the caller.
+PointResult point_header(const Problem& problem, const PointSpec& spec);
+
+/// The one point of `run`: the case's N, sigma, layers and seed.
+PointSpec run_spec(const Case& c, bool progress);
+
 /// Runs one point: the same code, in the same order, for `run` and every study point.
 PointResult run_point(const Problem& problem, const PointSpec& spec, const PdeAtTokens& pde,
                       PointObserver* observer = nullptr, PointDetails* details = nullptr);

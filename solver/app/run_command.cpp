@@ -133,14 +133,8 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   if (root) std::filesystem::create_directories(c.vtk ? vtk_dir : s.out_dir);
   MPI_Barrier(PETSC_COMM_WORLD);  // the directory exists before any rank writes a piece
   FrameWriter writer(prob, grid, fields, vtk_dir, c.every);
-  PointSpec spec;
-  spec.n = c.n;
-  spec.sigma = c.sigma;
-  spec.layers = c.layers;
-  spec.seed = c.seed;
-  spec.progress = !s.quiet && root;
   PointDetails d;
-  PointResult r = run_point(prob, spec, pde_at, c.vtk ? &writer : nullptr, &d);
+  PointResult r = run_point(prob, run_spec(c, !s.quiet && root), pde_at, c.vtk ? &writer : nullptr, &d);
   r.conserved_drift = std::abs(d.mass_final - d.mass_initial) / std::max(std::abs(d.mass_initial), 1e-300);
   if (!r.sinkhorn_converged && root)
     std::fprintf(stderr, "attnpde: warning: Sinkhorn stopped after %d iterations at marginal error %.3e > %.3e\n",

@@ -135,14 +135,7 @@ PointResult run_transport_point(const Problem& prob, const PointSpec& spec, int 
                                 const TransportObserver& observer, Tokens* final_tokens) {
   const Case& c = prob.config();
   const auto t_start = Clock::now();
-  PointResult r;
-  r.n = spec.n;
-  r.sigma = spec.sigma;
-  r.tau = c.tau;
-  r.layers = spec.layers;
-  r.t = prob.layer_time(spec.layers, spec.sigma);
-  r.seed = spec.seed;
-  r.on_path = spec.on_path;
+  PointResult r = point_header(prob, spec);
 
   Tokens tokens = prob.sample(spec.n, spec.seed);
   const MetricScore score = prob.score(spec.sigma);
@@ -228,14 +221,8 @@ TransportResult run_transport(const Case& c, const RunSettings& s) {
     write_tokens_vtu(s.out_dir + "/vtk/" + name, tokens, {});
     frames.push_back({t, std::string("vtk/") + name});
   };
-  PointSpec spec;
-  spec.n = c.n;
-  spec.sigma = c.sigma;
-  spec.layers = c.layers;
-  spec.seed = c.seed;
-  spec.progress = !s.quiet && root;
   Tokens tokens;
-  result.point = run_transport_point(prob, spec, c.every, observer, &tokens);
+  result.point = run_transport_point(prob, run_spec(c, !s.quiet && root), c.every, observer, &tokens);
 
   if (root) {
     {
