@@ -52,7 +52,8 @@ void transport_trajectory(const Case& study, const RunSettings& s) {
   Case c = study;
   c.purpose = Purpose::run;
   c.n = std::min<long>(*std::max_element(c.study_n.begin(), c.study_n.end()), 8000);
-  c.sigma = *std::min_element(c.study_sigma.begin(), c.study_sigma.end());
+  c.sigma = c.study_sigma.empty() ? optimal_sigma(c.n, c.dim, c.study_path_scale)
+                                  : *std::min_element(c.study_sigma.begin(), c.study_sigma.end());
   const double cst = generator_constant(c.beta, c.dim);
   c.layers =
       c.study_time > 0 ? static_cast<int>(layers_for_time(c.study_time, c.tau, cst, c.sigma)) : std::max(c.layers, 10);
@@ -93,6 +94,9 @@ Line conformal_identity(const Case& c) {
 // r - div(G grad u0) ~ gamma (G grad log p) . grad u0 (least squares over the tokens), at
 // every sigma of the study; gamma(sigma) = gamma + O(sigma^2) is extrapolated to sigma = 0.
 std::vector<Line> gamma_lines(const Case& base) {
+  if (base.study_sigma.size() < 3 || base.study_n.empty())
+    throw InputError(base.file, 0, 0, "study.sigma",
+                     "a gamma target needs study.n and at least 3 sigma values (a line with its interval)");
   struct Variant {
     NormalizationKind kind;
     double alpha;
@@ -108,8 +112,8 @@ std::vector<Line> gamma_lines(const Case& base) {
     const Problem prob(c);
     const Expression u(c.u0.front());
     std::vector<double> s2, gammas;
+    const Tokens t = prob.sample(c.study_n.front(), c.seed);
     for (double sigma : c.study_sigma) {
-      const Tokens t = prob.sample(c.study_n.front(), c.seed);
       const auto kernel = prob.make_kernel(t, sigma);
       const ColumnWeights w = prob.weights(*kernel);
       std::vector<double> u0(t.size()), au(t.size());
