@@ -58,4 +58,21 @@ TEST(Verify, PlantedErrorsFailTheirTargets) {
   }
 }
 
+// A gamma target (T3) fits a line in sigma^2 with its interval: fewer than 3 sigma values are
+// refused with exit 2 and the key, and nothing is written.
+TEST(Verify, GammaTargetNeedsThreeSigmas) {
+  const fs::path dir = scratch("verify_gamma_input");
+  fs::create_directories(dir / "cases");
+  std::string text = slurp(fs::path(source_dir) / "cases" / "verify" / "t3_gamma.toml");
+  const std::string sigmas = "sigma = [0.3, 0.25, 0.2, 0.16]";
+  ASSERT_NE(text.find(sigmas), std::string::npos);
+  text.replace(text.find(sigmas), sigmas.size(), "sigma = [0.3, 0.25]");
+  write_file(dir / "cases" / "t3_gamma.toml", text);
+  const Result r =
+      run("verify --quiet --cases '" + (dir / "cases").string() + "' --out '" + (dir / "out").string() + "'");
+  EXPECT_EQ(r.rc, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("study.sigma: a gamma target needs"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
 }  // namespace
