@@ -95,10 +95,6 @@ void move_tokens(Tokens& t, const std::vector<double>& vel, double step) {
     }
 }
 
-void transport_layer(Tokens& tokens, const MetricScore& score, const double* weights, double tau) {
-  move_tokens(tokens, transport_velocity_direct(tokens, score, weights), tau);
-}
-
 ClusterStats cluster_stats(const Tokens& t, const Eigen::MatrixXd& metric, double link) {
   const std::size_t n = t.size();
   std::vector<std::size_t> parent(n);

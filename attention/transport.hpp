@@ -45,10 +45,6 @@ std::vector<double> transport_velocity_direct(const Tokens& tokens, const Metric
 /// [0, 2 pi) on the torus, reflected at the walls of the box.
 void move_tokens(Tokens& tokens, const std::vector<double>& velocity, double step);
 
-/// One attraction layer in place from the dense row moments (column weights `weights`,
-/// null = softmax).
-void transport_layer(Tokens& tokens, const MetricScore& score, const double* weights, double tau);
-
 struct ClusterStats {
   int clusters = 0;
   double mean_nearest_neighbour = 0.0;

@@ -46,6 +46,15 @@ def rows(path):
         return list(csv.DictReader(f))
 
 
+def save(fig, folder, name):
+    """Writes the figure to folder/name and returns the path."""
+    fig.tight_layout()
+    out = os.path.join(folder, name)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
 def plot_fit(folder, fit, points):
     against, quantity = fit["against"], fit["quantity"]
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
@@ -69,11 +78,7 @@ def plot_fit(folder, fit, points):
     ax.set_title("%s: %s (%s)\n%s" % (os.path.basename(folder), fit["name"], fit["fixed"], verdict), fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    out = os.path.join(folder, fit["name"] + ".png")
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save(fig, folder, fit["name"] + ".png")
 
 
 def plot_probe(folder):
@@ -98,11 +103,7 @@ def plot_probe(folder):
     ax.set_aspect("equal")
     ax.set_title("%s: Kramers-Moyal drift at %d query points" % (os.path.basename(folder), len(x)), fontsize=9)
     ax.legend(fontsize=8, loc="upper right")
-    fig.tight_layout()
-    out = os.path.join(folder, "drift.png")
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save(fig, folder, "drift.png")
 
 
 def plot_trajectory(folder):
@@ -131,11 +132,7 @@ def plot_trajectory(folder):
                  % (os.path.basename(folder), n, data[-1]["layer"]), fontsize=9)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    out = os.path.join(folder, "trajectory.png")
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save(fig, folder, "trajectory.png")
 
 
 def main(report):

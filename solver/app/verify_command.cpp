@@ -54,9 +54,9 @@ void transport_trajectory(const Case& study, const RunSettings& s) {
   c.n = std::min<long>(*std::max_element(c.study_n.begin(), c.study_n.end()), 8000);
   c.sigma = c.study_sigma.empty() ? optimal_sigma(c.n, c.dim, c.study_path_scale)
                                   : *std::min_element(c.study_sigma.begin(), c.study_sigma.end());
-  const double cst = generator_constant(c.beta, c.dim);
-  c.layers =
-      c.study_time > 0 ? static_cast<int>(layers_for_time(c.study_time, c.tau, cst, c.sigma)) : std::max(c.layers, 10);
+  // The layers of the study's fixed horizon, with the case's own c (the one --plant changes).
+  c.layers = c.study_time > 0 ? static_cast<int>(layers_for_time(c.study_time, c.tau, Problem(c).constant(), c.sigma))
+                              : std::max(c.layers, 10);
   c.every = std::max(1, c.layers / 10);
   c.vtk = false;
   RunSettings r = s;
@@ -113,11 +113,11 @@ std::vector<Line> gamma_lines(const Case& base) {
     const Expression u(c.u0.front());
     std::vector<double> s2, gammas;
     const Tokens t = prob.sample(c.study_n.front(), c.seed);
+    const std::vector<double> u0 = prob.initial_values(t);  // first component first
     for (double sigma : c.study_sigma) {
       const auto kernel = prob.make_kernel(t, sigma);
       const ColumnWeights w = prob.weights(*kernel);
-      std::vector<double> u0(t.size()), au(t.size());
-      for (std::size_t j = 0; j < t.size(); ++j) u0[j] = u.at(t.point(j).data(), c.dim);
+      std::vector<double> au(t.size());
       kernel->apply(u0.data(), au.data(), nullptr, w.data());
       double num = 0, den = 0;
       for (std::size_t j = 0; j < t.size(); ++j) {

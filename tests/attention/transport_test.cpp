@@ -26,7 +26,7 @@ TEST(TokenTransport, MovesByTheDriftAndClusters) {
   for (std::size_t j = 0; j < t.size(); ++j) x[j] = t.point(j);
   const KramersMoyal km = kramers_moyal(t, s, nullptr, x);
   Tokens moved = t;
-  transport_layer(moved, s, nullptr, tau);
+  move_tokens(moved, transport_velocity_direct(moved, s, nullptr), tau);
   for (std::size_t j = 0; j < t.size(); ++j)
     for (int d = 0; d < 2; ++d) {
       double shift = moved.coord[d][j] - x[j][d] - tau * km.drift[2 * j + d];
@@ -38,7 +38,7 @@ TEST(TokenTransport, MovesByTheDriftAndClusters) {
   // Many layers: fewer clusters and closer neighbours (the backward heat flow).
   const double link = 0.1 * s.sigma;
   ClusterStats before = cluster_stats(t, m, link), after{};
-  for (int k = 0; k < 30; ++k) transport_layer(t, s, nullptr, tau);
+  for (int k = 0; k < 30; ++k) move_tokens(t, transport_velocity_direct(t, s, nullptr), tau);
   after = cluster_stats(t, m, link);
   std::printf("clusters %d -> %d, mean nearest neighbour %.4f -> %.4f\n", before.clusters, after.clusters,
               before.mean_nearest_neighbour, after.mean_nearest_neighbour);
