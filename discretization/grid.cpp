@@ -90,21 +90,11 @@ void Grid::fill(Vec v, const std::function<double(const double*)>& f) const {
 }
 
 std::vector<double> Grid::gather(Vec v) const {
-  VecOwner natural, all;
+  VecOwner natural;
   ATTNPDE_PETSC(DMDACreateNaturalVector(dm_, natural.out()));
   ATTNPDE_PETSC(DMDAGlobalToNaturalBegin(dm_, v, INSERT_VALUES, natural));
   ATTNPDE_PETSC(DMDAGlobalToNaturalEnd(dm_, v, INSERT_VALUES, natural));
-  ScatterOwner scatter;
-  ATTNPDE_PETSC(VecScatterCreateToAll(natural, scatter.out(), all.out()));
-  ATTNPDE_PETSC(VecScatterBegin(scatter, natural, all, INSERT_VALUES, SCATTER_FORWARD));
-  ATTNPDE_PETSC(VecScatterEnd(scatter, natural, all, INSERT_VALUES, SCATTER_FORWARD));
-  PetscInt n = 0;
-  ATTNPDE_PETSC(VecGetLocalSize(all, &n));
-  const PetscScalar* a = nullptr;
-  ATTNPDE_PETSC(VecGetArrayRead(all, &a));
-  std::vector<double> out(a, a + n);
-  ATTNPDE_PETSC(VecRestoreArrayRead(all, &a));
-  return out;
+  return gather_to_all(natural);
 }
 
 }  // namespace attnpde

@@ -1,21 +1,32 @@
 #pragma once
-// The conservative weighted anisotropic operator of docs/theory.md section 3:
+// The conservative weighted anisotropic operator of docs/theory.md section 3,
 //
 //   L u = w^-1 div(w G grad u) + b . grad u,   w = p^gamma,  G = M^-1 or a field G(x) (SPD),
 //
-//   (L u)_i = 1/w_i sum_d [F_d(i + e_d/2) - F_d(i - e_d/2)] / h_d,
-//   F_d(i + e_d/2) = w(x_i + h_d e_d / 2) [ G_dd (u_{i+e_d} - u_i) / h_d
-//        + sum_{e != d} G_de (u_{i+e_e} + u_{i+e_d+e_e} - u_{i-e_e} - u_{i+e_d-e_e}) / (4 h_e) ].
+// discretized as minus the gradient of a discrete energy (docs/theory.md section 3.1), so
+// that diag(w) L is symmetric (to round-off) when b = 0:
 //
-// The face fluxes telescope, so with b = 0 sum_i w_i (L u)_i h^dim = 0 exactly (the
-// weighted mass sum w u h^dim is conserved by du/dt = L u). Second order in h for smooth
-// w, G, u; the 3^dim box stencil carries the mixed derivatives. The drift uses central
-// differences b_d (u_{i+e_d} - u_{i-e_d}) / (2 h_d).
+//   E(u) = sum_edges A_e (Delta_d u / h_d)^2 V + sum_squares 2 B_q g_d(q) g_e(q) V,
+//   (L u)_i = -(1 / (2 w_i V)) dE/du_i,   V = h_0 ... h_{dim-1},
 //
-// Box (cell-centred, zero flux): the boundary faces carry no flux, which is the discrete
-// n . (w G grad u) = 0. Tangential differences in the mixed terms and the drift become
-// one-sided (u_1 - u_0) / h in the first and last cell, an O(h) truncation error on one
-// layer of cells that keeps the solution second order (tested on manufactured solutions).
+// with one term per grid edge along d (A_e = w G_dd at the edge midpoint) and one per
+// square of four nodes in every plane (d, e) (B_q = w G_de at the square centre;
+// g_d(q), g_e(q) the differences along d and e averaged over the square's two edges).
+// On a uniform grid with constant w, G the stencil is the classic 5/9/19-point one
+// (central mixed differences). The energy is invariant under constants, so
+// sum_i w_i (L u)_i h^dim = 0 exactly (the weighted mass is conserved) and the fluxes stay
+// conservative; second order in h for smooth w, G, u.
+//
+// Box (cell-centred, zero flux): nothing crosses the walls, the natural condition of the
+// energy, n . (w G grad u) = 0. Between a wall and the first row of nodes no difference
+// across the wall exists; there the energy density is minimized over the normal derivative,
+// which replaces G by its Schur complement on the tangential directions
+// (G_tt - G_tn G_nn^-1 G_nt): an edge or square next to a wall averages the complements of
+// its half (quarter) regions. The truncation error is O(h) on one layer of cells and the
+// solution stays second order (tested on manufactured solutions).
+//
+// The drift uses central differences b_d (u_{i+e_d} - u_{i-e_d}) / (2 h_d) (one-sided in the
+// first and last cell of the box); it is the only non-symmetric part.
 
 #include <Eigen/Dense>
 #include <functional>
@@ -36,9 +47,12 @@ using VectorFunction = std::function<Eigen::VectorXd(const double*)>;
 MatOwner assemble_operator(const Grid& grid, const Eigen::MatrixXd& G, const PointFunction& weight,
                            const VectorFunction& drift = {});
 
-/// The same with G(x) evaluated at every face (the fluxes use G of their face, so the
-/// scheme stays conservative and second order for smooth G).
+/// The same with G(x) evaluated at every edge midpoint and square centre.
 MatOwner assemble_operator(const Grid& grid, const MatrixFunction& G, const PointFunction& weight,
                            const VectorFunction& drift = {});
+
+/// The weighted mass matrix diag(w_i h^dim) on the grid: diag(w) L is symmetric, so
+/// -L v = lambda v is the symmetric generalized problem -W L v = lambda W v.
+VecOwner mass_weights(const Grid& grid, const PointFunction& weight);
 
 }  // namespace attnpde

@@ -32,4 +32,19 @@ void throw_petsc_failure(PetscErrorCode code, const char* expr, const char* file
                      file + ":" + std::to_string(line));
 }
 
+std::vector<double> gather_to_all(Vec v) {
+  ScatterOwner scatter;
+  VecOwner all;
+  ATTNPDE_PETSC(VecScatterCreateToAll(v, scatter.out(), all.out()));
+  ATTNPDE_PETSC(VecScatterBegin(scatter, v, all, INSERT_VALUES, SCATTER_FORWARD));
+  ATTNPDE_PETSC(VecScatterEnd(scatter, v, all, INSERT_VALUES, SCATTER_FORWARD));
+  PetscInt n = 0;
+  ATTNPDE_PETSC(VecGetLocalSize(all, &n));
+  const PetscScalar* a = nullptr;
+  ATTNPDE_PETSC(VecGetArrayRead(all, &a));
+  std::vector<double> out(a, a + n);
+  ATTNPDE_PETSC(VecRestoreArrayRead(all, &a));
+  return out;
+}
+
 }  // namespace attnpde

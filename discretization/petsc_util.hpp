@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace attnpde {
 
@@ -66,5 +67,8 @@ using MatOwner = PetscOwner<Mat, MatDestroy>;
 using DMOwner = PetscOwner<DM, DMDestroy>;
 using TSOwner = PetscOwner<TS, TSDestroy>;
 using ScatterOwner = PetscOwner<VecScatter, VecScatterDestroy>;
+
+/// Every entry of a distributed vector, in its global order, on every rank. Collective.
+std::vector<double> gather_to_all(Vec v);
 
 }  // namespace attnpde

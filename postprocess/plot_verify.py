@@ -24,6 +24,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 LABELS = {
     "gen_err_l2": "generator error ||(A u - u)/(c sigma^2) - L u|| / ||L u||",
     "err_l2": "dynamics error ||u_attn - u_pde(t_K)|| / ||u_pde||",
+    # Spectrum studies (docs/theory.md section 8), per eigenvalue cluster.
+    "eigenvalue_error": "eigenvalue error |lambda - lambda_limit| / lambda_limit",
+    "eigenvalue_error_sigma": "eigenvalue error against the finite-sigma spectrum",
+    "eigenvector_error": "eigenvector distance to the reference eigenspace",
 }
 # Token transport studies (docs/theory.md section 6) measure velocities and references.
 TRANSPORT_LABELS = {
@@ -159,8 +163,14 @@ def main(report):
         with open(rates) as f:
             fits = json.load(f)["fits"]
         summary = rows(os.path.join(folder, "summary.csv"))
+        spectral = os.path.join(folder, "spectrum_summary.csv")
+        clusters = rows(spectral) if os.path.isfile(spectral) else []
         for fit in fits:
             fixed = fit["fixed"]
+            # Spectral fits (eigenvalue_Q_vs_...) take the rows of their cluster Q.
+            if clusters and fit["name"].startswith("eigen"):
+                q = int(fit["name"].split("_")[1])
+                summary = [r for r in clusters if int(float(r["cluster"])) == q]
             if fixed.startswith("n = "):
                 points = [r for r in summary if float(r["n"]) == float(fixed[4:])]
             elif fixed.startswith("sigma = ") and "N^" not in fixed:

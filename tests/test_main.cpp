@@ -1,6 +1,6 @@
-// GoogleTest main with PETSc (and MPI) initialized around the tests.
+// GoogleTest main with PETSc, SLEPc (and MPI) initialized around the tests.
 #include <gtest/gtest.h>
-#include <petscsys.h>
+#include <slepcsys.h>
 
 // Under AddressSanitizer (ATTNPDE_SANITIZE): MPI and OpenMP keep buffers until exit that
 // LeakSanitizer would report; the memory-error checks stay on. Unused in other builds.
@@ -11,8 +11,8 @@ extern "C" const char* __asan_default_options() {
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   int petsc_argc = 1;
-  if (PetscInitialize(&petsc_argc, &argv, nullptr, nullptr) != 0) return 1;
+  if (SlepcInitialize(&petsc_argc, &argv, nullptr, nullptr) != 0) return 1;
   const int rc = RUN_ALL_TESTS();
-  PetscFinalize();
+  SlepcFinalize();
   return rc;
 }

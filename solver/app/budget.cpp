@@ -67,8 +67,14 @@ Budget estimate_budget(const Case& c) {
     double sigma, layers;
   };
   std::vector<Point> points;
+  // Eigenpairs: Krylov-Schur applies the operator about 15 times per wanted pair (measured,
+  // docs/theory.md section 8), counted here as layers.
+  const bool spectrum = c.purpose == Purpose::spectrum || (c.purpose == Purpose::study && c.study_spectrum);
+  const double spectrum_applications = 15.0 * (c.spectrum_count + 4);
   if (c.purpose == Purpose::run || c.purpose == Purpose::probe) points.push_back({c.n, c.sigma, double(c.layers)});
+  if (c.purpose == Purpose::spectrum) points.push_back({c.n, c.sigma, spectrum_applications});
   auto study_layers = [&](double sigma) {
+    if (spectrum) return spectrum_applications;
     return c.study_time > 0 ? c.study_time / layer_time(1, c.tau, cst, sigma) : double(c.layers);
   };
   if (c.purpose == Purpose::study)
@@ -116,7 +122,7 @@ Budget estimate_budget(const Case& c) {
     }
   }
   // The PDE: steps of dt (automatic: 0.1 h / lambda_max(G)) up to the horizon.
-  if (c.purpose != Purpose::probe && c.transport == Transport::none) {
+  if (c.purpose != Purpose::probe && c.transport == Transport::none && !spectrum) {
     double h_min = c.domain.length();
     for (int n : c.grid) h_min = std::min(h_min, c.domain.length() / n);
     const double g_max = 1.0 / Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(c.metric).eigenvalues().minCoeff();

@@ -276,6 +276,9 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   c.study_path_scale = rd.real(val("study.path_scale"), key("study.path_scale"));
   c.study_seeds = static_cast<int>(rd.integer(val("study.seeds"), key("study.seeds")));
   c.study_time = rd.real(val("study.time"), key("study.time"));
+  c.study_spectrum = rd.string(val("study.measure"), key("study.measure")) == "spectrum";
+  c.spectrum_count = static_cast<int>(rd.integer(val("spectrum.count"), key("spectrum.count")));
+  c.spectrum_tol = rd.real(val("spectrum.tol"), key("spectrum.tol"));
   c.vtk = rd.boolean(val("output.vtk"), key("output.vtk"));
   read_verify(c, r, rd);
   c.every = static_cast<int>(rd.integer(val("output.every"), key("output.every")));
@@ -359,12 +362,9 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
     g_max = check_metric_field(c, *f, path);
   }
   if (const TValue* f = r.present(key("pde.drift"))) c.drift = rd.expression_array(*f, key("pde.drift"), c.dim);
-  if (const TValue* d = r.present(key("output.dir")))
-    c.out_dir = rd.string(*d, key("output.dir"));
-  else
-    c.out_dir = "results/" + c.name;
+  const TValue* out_dir = r.present(key("output.dir"));
+  c.out_dir = out_dir ? rd.string(*out_dir, key("output.dir")) : "results/" + c.name;
   if (c.out_dir.empty()) fail(val("output.dir"), path, "output.dir", "must not be empty");
-
   if (c.domain.kind != DomainKind::space) check_density(c, r);
 
   if (c.transport != Transport::none && c.depth == Depth::continuous)

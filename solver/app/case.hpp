@@ -105,7 +105,11 @@ struct Case {
   StudyPath study_path = StudyPath::none;
   double study_path_scale = 0;
   int study_seeds = 0;
-  double study_time = 0;  ///< > 0: fixed horizon, layers = round(time / (tau c sigma^2))
+  double study_time = 0;        ///< > 0: fixed horizon, layers = round(time / (tau c sigma^2))
+  bool study_spectrum = false;  ///< study.measure = "spectrum": eigenpair errors (T6)
+  // [spectrum]
+  int spectrum_count = 0;
+  double spectrum_tol = 0;
   // [probe]
   std::vector<int> probe_grid;
   // [verify] (attnpde verify)

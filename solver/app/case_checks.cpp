@@ -106,6 +106,17 @@ void check_derived(const Case& c, double g_max, const FailAt& fail_at) {
   if (c.purpose != Purpose::probe && nodes > 2147483647.0)
     fail_at("pde.grid", "the grid has " + num(nodes) + " nodes, more than PETSc's 32-bit index range (2^31 - 1)");
   // PDE steps: the horizon over dt (pde.dt, or the automatic 0.1 h / lambda_max(G)).
+  // Eigenpairs of fixed tokens (attnpde spectrum, spectrum studies): no layers, no PDE steps.
+  if (c.purpose == Purpose::spectrum || (study && c.study_spectrum)) {
+    if (c.transport != Transport::none)
+      fail_at("attention.transport", "the spectrum is that of fixed tokens; token transport has none");
+    long n_min = c.n;
+    if (study) n_min = c.study_n.empty() ? 0 : *std::min_element(c.study_n.begin(), c.study_n.end());
+    if (n_min > 0 && c.spectrum_count >= n_min)
+      fail_at("spectrum.count", std::to_string(c.spectrum_count) + " eigenpairs need more tokens than the " +
+                                    std::to_string(n_min) + " of the smallest point");
+    return;
+  }
   if (c.purpose == Purpose::probe) return;
   double t_end = c.purpose == Purpose::pde && c.pde_t_end > 0 ? c.pde_t_end : 0.0;
   if (t_end == 0) {

@@ -66,7 +66,7 @@ KeySpec unit(KeySpec s, std::string u) {
 }
 
 const Commands R = command_bit(Purpose::run), S = command_bit(Purpose::study), P = command_bit(Purpose::pde),
-               Q = command_bit(Purpose::probe);
+               Q = command_bit(Purpose::probe), X = command_bit(Purpose::spectrum);
 
 std::vector<KeySpec> make_keys() {
   using T = KeyType;
@@ -84,7 +84,7 @@ std::vector<KeySpec> make_keys() {
       choice(used(spec("density", "sampler", T::string, "\"random\"",
                        "`random`: i.i.d. rejection sampling (seeded); `quasi`: shifted rank-1 lattice mapped "
                        "through the inverse Rosenblatt transform of p (smooth p only)."),
-                  R | S | Q),
+                  R | S | Q | X),
              {"random", "quasi"}),
       computed(used(spec("density", "mean", T::real_array, "",
                          "`space` only: mean mu of the Gaussian tokens (dim entries)."),
@@ -94,10 +94,10 @@ std::vector<KeySpec> make_keys() {
                          "`space` only: covariance Sigma of the Gaussian tokens (dim x dim, SPD)."),
                     R | S | Q),
                "identity"),
-      ranged(required(used(spec("tokens", "n", T::integer, "", "Number of tokens N."), R | Q), R | Q), 2, 1e9),
+      ranged(required(used(spec("tokens", "n", T::integer, "", "Number of tokens N."), R | Q | X), R | Q | X), 2, 1e9),
       ranged(used(spec("tokens", "seed", T::integer, "1",
                        "Seed of the sampler (study repetitions use seed, seed+1, ...)."),
-                  R | S | Q),
+                  R | S | Q | X),
              0, 9.2e18),
       choice(used(spec("attention", "score", T::string, "\"metric\"",
                        "Score rho: `metric` = d_M(x, y)^beta; `dot` = -x^T B y at temperature eps (domain `space`, "
@@ -116,8 +116,8 @@ std::vector<KeySpec> make_keys() {
       ranged(spec("attention", "beta", T::real, "2", "Exponent beta of the distance; eps = sigma^beta."), 0, 64, true),
       ranged(unit(required(used(spec("attention", "sigma", T::real, "",
                                      "Kernel width sigma; `pde` needs it only when `pde.t_end` = 0 (the horizon t_K)."),
-                                R | P | Q),
-                           R | Q),
+                                R | P | Q | X),
+                           R | Q | X),
                   "length (d_M)"),
              0, inf, true),
       choice(spec("attention", "normalization", T::string, "\"softmax\"",
@@ -128,10 +128,10 @@ std::vector<KeySpec> make_keys() {
           spec("attention", "alpha", T::real, "1", "alpha of the `alpha` normalization (1: gamma = 0, div(G grad u))."),
           0, 1),
       ranged(used(spec("attention", "sinkhorn_tol", T::real, "1e-12", "Sinkhorn tolerance on max_i |s_i (K s)_i - 1|."),
-                  R | S | Q),
+                  R | S | Q | X),
              0, 1, true, true),
-      ranged(used(spec("attention", "sinkhorn_max_iter", T::integer, "2000", "Sinkhorn iteration cap."), R | S | Q), 1,
-             1e6),
+      ranged(used(spec("attention", "sinkhorn_max_iter", T::integer, "2000", "Sinkhorn iteration cap."), R | S | Q | X),
+             1, 1e6),
       ranged(used(spec("attention", "tau", T::real, "0.5", "Residual step: u <- u + tau (A u - u)."), R | S | P), 0, 1,
              true),
       choice(used(spec("attention", "depth", T::string, "\"layers\"",
@@ -150,19 +150,19 @@ std::vector<KeySpec> make_keys() {
       choice(used(spec("attention", "precision", T::string, "\"float64\"",
                        "Kernel arithmetic: `float64`, or `float32` displacements, logits and exp with float64 sums "
                        "(beta = 2 only; A u within 1e-5 relative)."),
-                  R | S),
+                  R | S | X),
              {"float64", "float32"}),
       choice(
           used(spec("attention", "kernel", T::string, "\"auto\"",
                     "`dense` (all pairs, exact), `truncated` (neighbours within d_M <= cutoff sigma from a k-d tree, "
                     "assembled once; float64), or `auto`: truncated when N >= 20000 and the expected neighbours are at "
                     "most N/10, else dense."),
-               R | S),
+               R | S | X),
           {"auto", "dense", "truncated"}),
       ranged(unit(used(spec("attention", "cutoff", T::real, "5",
                             "Truncated kernel: keep pairs with d_M <= cutoff sigma; each dropped weight is below "
                             "exp(-cutoff^beta), the bound on the neglected row weight is in the manifest."),
-                       R | S),
+                       R | S | X),
                   "sigma"),
              0, inf, true),
       choice(used(spec("attention", "transport", T::string, "\"none\"",
@@ -182,9 +182,9 @@ std::vector<KeySpec> make_keys() {
                     "component evolves by the same A and the same PDE; errors are taken over all components)."),
                R | S | P),
           "required by run, study and pde (not by token transport)"),
-      ranged(computed(
-                 used(spec("pde", "grid", T::integer_array, "", "Grid nodes per direction (dim entries)."), R | S | P),
-                 "64 per direction"),
+      ranged(computed(used(spec("pde", "grid", T::integer_array, "", "Grid nodes per direction (dim entries)."),
+                           R | S | P | X),
+                      "64 per direction"),
              8, 1 << 14),
       ranged(unit(used(spec("pde", "dt", T::real, "0",
                             "Time step; 0 = automatic (0.1 h / lambda_max(G)). -ts_dt overrides."),
@@ -232,6 +232,19 @@ std::vector<KeySpec> make_keys() {
                "time"),
           0, inf),
       ranged(used(spec("study", "seeds", T::integer, "3", "Repetitions (token draws) per study point."), S), 1, 10000),
+      choice(used(spec("study", "measure", T::string, "\"layers\"",
+                       "What every study point measures: `layers` = the generator (T1) and dynamics (T2) errors; "
+                       "`spectrum` = the eigenvalue and eigenvector errors of `attnpde spectrum`, fitted per "
+                       "eigenvalue cluster (T6)."),
+                  S),
+             {"layers", "spectrum"}),
+      ranged(used(spec("spectrum", "count", T::integer, "10",
+                       "Eigenpairs m of `attnpde spectrum`: the m smallest eigenvalues of -(A - I)/(c sigma^2) and of "
+                       "the FD operator."),
+                  S | X),
+             1, 1000),
+      ranged(used(spec("spectrum", "tol", T::real, "1e-10", "SLEPc's relative residual tolerance."), S | X), 0, 1, true,
+             true),
       ranged(computed(
                  used(spec("probe", "grid", T::integer_array, "", "Query points per direction of `attnpde probe`."), Q),
                  "16 per direction"),
@@ -259,7 +272,7 @@ std::vector<KeySpec> make_keys() {
                   "`conformal` = p^4 Delta_gbar u with gbar = p^4 M (T5: dim 3, softmax; docs/theory.md section 2)."),
              {"limit", "conformal"}),
       computed(spec("output", "dir", T::string, "", "Output directory (--out overrides)."), "results/<case name>"),
-      used(spec("output", "vtk", T::boolean, "true", "Write VTK files (tokens.pvd, fields.pvd) of `run`."), R | P),
+      used(spec("output", "vtk", T::boolean, "true", "Write VTK files (tokens.pvd, fields.pvd) of `run`."), R | P | X),
       ranged(used(spec("output", "every", T::integer, "0", "Write fields every k layers; 0 = about 10 frames."), R), 0,
              1e7),
   };
@@ -284,6 +297,8 @@ const char* purpose_name(Purpose p) {
       return "pde";
     case Purpose::probe:
       return "probe";
+    case Purpose::spectrum:
+      return "spectrum";
   }
   return "?";
 }

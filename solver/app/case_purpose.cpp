@@ -33,6 +33,14 @@ Purpose infer_purpose(const std::string& path, std::string& reason) {
     reason = "it has [study] token counts";
     return Purpose::study;
   }
+  auto has_section = [&](const std::string& section) {
+    auto sec = table.find(section);
+    return sec != table.end() && sec->second.is_table() && !sec->second.as_table().empty();
+  };
+  if (has_section("spectrum")) {
+    reason = "it has a [spectrum] table and no [study] token counts";
+    return Purpose::spectrum;
+  }
   if (has_key("attention", "score") && table.at("attention").as_table().at("score").is_string() &&
       table.at("attention").as_table().at("score").as_string().str == "dot") {
     reason = "its score is the dot product";

@@ -7,6 +7,7 @@
 #include "solver/app/pde_command.hpp"
 #include "solver/app/probe_command.hpp"
 #include "solver/app/run_command.hpp"
+#include "solver/app/spectrum_command.hpp"
 #include "solver/app/study_command.hpp"
 #include "solver/app/transport_command.hpp"
 
@@ -83,6 +84,11 @@ std::string probe(const Case& c, const RunSettings& s) {
   return out;
 }
 
+std::string spectrum(const Case& c, const RunSettings& s) {
+  const auto r = run_spectrum(c, s);
+  return is_root_rank() ? spectrum_report(c, r, s.shown_dir) : std::string();
+}
+
 }  // namespace
 
 const std::vector<Command>& commands() {
@@ -91,6 +97,8 @@ const std::vector<Command>& commands() {
       {"study", "Convergence study over N, sigma and seeds with fitted rates", Purpose::study, study},
       {"pde", "The finite-difference solver alone: fields.pvd and manifest", Purpose::pde, pde},
       {"probe", "Kramers-Moyal drift and diffusion on a grid of query points", Purpose::probe, probe},
+      {"spectrum", "Eigenpairs of the attention operator beside the FD and exact spectra (SLEPc)", Purpose::spectrum,
+       spectrum},
   };
   return table;
 }

@@ -13,7 +13,7 @@
 // Exit codes: 0 success, 2 bad input (one line FILE:LINE:COL: error: KEY: MESSAGE), 1 other.
 
 #include <omp.h>
-#include <petscsys.h>
+#include <slepcsys.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -39,13 +39,13 @@ namespace {
 const int exit_input_error = 2;
 const int exit_failure = 1;
 
-// PETSc is initialized for the lifetime of this object with the arguments after "--".
+// PETSc and SLEPc are initialized for the lifetime of this object with the arguments after "--".
 class PetscSession {
  public:
   PetscSession(int argc, char** argv) : argc_(argc), argv_(argv) {
-    if (PetscInitialize(&argc_, &argv_, nullptr, nullptr) != 0) throw std::runtime_error("PETSc initialization failed");
+    if (SlepcInitialize(&argc_, &argv_, nullptr, nullptr) != 0) throw std::runtime_error("PETSc initialization failed");
   }
-  ~PetscSession() { PetscFinalize(); }
+  ~PetscSession() { SlepcFinalize(); }
   PetscSession(const PetscSession&) = delete;
   PetscSession& operator=(const PetscSession&) = delete;
 

@@ -48,6 +48,10 @@ struct PointResult {
   double sinkhorn_error = 0;  ///< marginal error reached
   /// |m_K - m_0| / |m_0| of the conserved sum m = sum_i c_i u_i (computed for `run` only).
   double conserved_drift = 0;
+  /// Spectrum studies: per eigenvalue cluster q >= 1 (index q - 1), the eigenvalue error
+  /// against the limit, against the finite-sigma values (NaN: none) and the eigenvector
+  /// error (solver/app/spectrum_point.hpp; not summary.csv columns).
+  std::vector<double> cluster_value, cluster_sigma, cluster_vector;
 };
 /// Columns of summary.csv; with `boundary_layer` (box) also the boundary-layer errors.
 std::vector<std::string> summary_columns(bool boundary_layer);

@@ -151,11 +151,13 @@ SplitErrors Problem::generator_error(const AttentionKernel& k, const Tokens& t, 
   return split_errors(au, reference, t, sigma);
 }
 
-std::vector<std::unique_ptr<PdeSolver>> Problem::make_pdes(const Grid& grid) const {
-  const double gamma = gamma_;
-  const Density& p = p_;
+double Problem::weight(const double* x) const {
   // w = p^gamma; the normalization of p cancels in w^-1 div(w G grad u).
-  auto weight = [&p, gamma](const double* x) { return std::pow(p(x), gamma); };
+  return std::pow(p_(x), gamma_);
+}
+
+MatOwner Problem::limit_operator(const Grid& grid, double* g_max_out) const {
+  auto weight = [this](const double* x) { return this->weight(x); };
   MatOwner op;
   double g_max = g_max_;
   std::vector<Expression> b(c_.drift.begin(), c_.drift.end());
@@ -191,6 +193,13 @@ std::vector<std::unique_ptr<PdeSolver>> Problem::make_pdes(const Grid& grid) con
         }
     MPI_Allreduce(MPI_IN_PLACE, &g_max, 1, MPI_DOUBLE, MPI_MAX, grid.comm());
   }
+  if (g_max_out) *g_max_out = g_max;
+  return op;
+}
+
+std::vector<std::unique_ptr<PdeSolver>> Problem::make_pdes(const Grid& grid) const {
+  double g_max = g_max_;
+  MatOwner op = limit_operator(grid, &g_max);
   PdeOptions opt;
   opt.dt = c_.dt;
   opt.rtol = c_.rtol;

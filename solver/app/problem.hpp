@@ -82,6 +82,11 @@ class Problem {
   /// Solvers of the limit PDE, one per component k of u0 (u(0) = component k); the
   /// operator is assembled once and copied for the other components.
   std::vector<std::unique_ptr<PdeSolver>> make_pdes(const Grid& grid) const;
+  /// The FD limit operator L on the grid (discretization/operator.hpp); `g_max` (if not
+  /// null) receives lambda_max(G) over the grid for the automatic time step.
+  MatOwner limit_operator(const Grid& grid, double* g_max = nullptr) const;
+  /// w = p^gamma, the weight of the limit operator.
+  double weight(const double* x) const;
   GridInterpolator interpolator(const Grid& grid, const PdeSolver& pde) const;
   /// A grid field interpolated to the tokens.
   std::vector<double> at_tokens(const GridInterpolator& f, const Tokens& t) const;

@@ -48,6 +48,12 @@ std::string StudyFit::verdict() const {
   char e[32], t[32];
   std::snprintf(e, sizeof e, "%g", expected);
   std::snprintf(t, sizeof t, "%g", rate_tolerance);
+  if (at_least) {
+    // Faster: a steeper fall in N (slope below a negative bound) or in sigma (above a
+    // positive one), within the tolerance.
+    const bool fast = (expected < 0 ? -fit.slope : fit.slope) >= std::abs(expected) - rate_tolerance;
+    return std::string(fast ? "PASS (at least as fast as " : "FAIL (slower than ") + e + ", tolerance " + t + ")";
+  }
   // An interval holds the expected value only as evidence when it is narrow enough to
   // tell slopes apart: half-width at most max(tolerance, |expected| / 4).
   const double half_width = 0.5 * (fit.ci_high - fit.ci_low);
@@ -70,32 +76,41 @@ bool StudyFit::passes() const {
   return verdict().rfind("PASS", 0) == 0;
 }
 
+std::optional<StudyFit> fit_points(const std::string& name, const std::string& quantity, const std::string& against,
+                                   const std::string& fixed, const std::vector<const PointResult*>& sel,
+                                   double expected, const std::function<double(const PointResult&)>& value) {
+  // One fitted point per distinct x: the geometric mean over the seeds (seeds of the
+  // quasi sampler agree to round-off, so fitting every seed would count one point
+  // several times and narrow the interval falsely); the seed spread is reported.
+  std::map<double, std::vector<double>> logs;
+  for (const auto* r : sel) {
+    const double xv = against == "sigma" ? r->sigma : static_cast<double>(r->n);
+    const double v = value(*r);
+    if (v > 0) logs[xv].push_back(std::log(v));
+  }
+  if (logs.size() < 2) return std::nullopt;
+  std::vector<double> x, y;
+  double spread = 0;
+  for (const auto& [xv, ls] : logs) {
+    double mean = 0, var = 0;
+    for (double l : ls) mean += l / static_cast<double>(ls.size());
+    for (double l : ls) var += (l - mean) * (l - mean);
+    if (ls.size() > 1) spread = std::max(spread, std::sqrt(var / static_cast<double>(ls.size() - 1)));
+    x.push_back(xv);
+    y.push_back(std::exp(mean));
+  }
+  StudyFit f{name, quantity, against, fixed, fit_power_law(x, y), expected};
+  f.seed_spread = spread;
+  return f;
+}
+
 std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& points) {
+  if (c.study_spectrum) return spectrum_fits(c, points);
   std::vector<StudyFit> fits;
   auto add = [&](const std::string& name, const std::string& q, const std::string& against, const std::string& fixed,
                  const std::vector<const PointResult*>& sel, double expected) {
-    // One fitted point per distinct x: the geometric mean over the seeds (seeds of the
-    // quasi sampler agree to round-off, so fitting every seed would count one point
-    // several times and narrow the interval falsely); the seed spread is reported.
-    std::map<double, std::vector<double>> logs;
-    for (const auto* r : sel) {
-      const double xv = against == "sigma" ? r->sigma : static_cast<double>(r->n);
-      if (column(*r, q) > 0) logs[xv].push_back(std::log(column(*r, q)));
-    }
-    if (logs.size() < 2) return;
-    std::vector<double> x, y;
-    double spread = 0;
-    for (const auto& [xv, ls] : logs) {
-      double mean = 0, var = 0;
-      for (double l : ls) mean += l / static_cast<double>(ls.size());
-      for (double l : ls) var += (l - mean) * (l - mean);
-      if (ls.size() > 1) spread = std::max(spread, std::sqrt(var / static_cast<double>(ls.size() - 1)));
-      x.push_back(xv);
-      y.push_back(std::exp(mean));
-    }
-    StudyFit f{name, q, against, fixed, fit_power_law(x, y), expected};
-    f.seed_spread = spread;
-    fits.push_back(f);
+    auto f = fit_points(name, q, against, fixed, sel, expected, [&q](const PointResult& r) { return column(r, q); });
+    if (f) fits.push_back(*f);
   };
 
   // Points of the N x sigma grid; at the largest N they give the slopes in sigma (bias).
@@ -170,6 +185,7 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
   // one interpolator per component of u.
   // The grid is made on first use (token transport needs none).
   std::optional<Grid> grid;
+  std::optional<SpectrumReference> spectrum;
   std::map<double, std::vector<GridInterpolator>> reference;
   long pde_steps = 0, ksp_its = 0;
   double pde_seconds = 0;
@@ -195,7 +211,8 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
   StudyResult result;
   long done = 0;
   // Finished points go to the journal at once; --resume takes them from it.
-  StudyJournal journal(root ? s.journal : std::string(), s.resume, prob.has_boundary());
+  // (Spectrum points carry per-cluster errors that the journal does not hold: not journaled.)
+  StudyJournal journal(root && !c.study_spectrum ? s.journal : std::string(), s.resume, prob.has_boundary());
   if (root && s.resume)
     std::fprintf(stderr, "attnpde: resuming: %zu finished points in %s\n", journal.resumed(), s.journal.c_str());
   int sinkhorn_unconverged = 0;
@@ -232,7 +249,13 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
         r.seed = spec.seed;
         r.on_path = spec.on_path;
       } else {
-        r = c.transport != Transport::none ? run_transport_point(prob, spec) : run_point(prob, spec, pde_at);
+        if (c.study_spectrum && !spectrum) {
+          grid.emplace(PETSC_COMM_WORLD, c.grid, prob.domain());
+          spectrum.emplace(make_spectrum_reference(prob, *grid, c.spectrum_count, c.spectrum_tol));
+        }
+        r = c.study_spectrum                 ? spectrum_study_point(prob, *spectrum, spec)
+            : c.transport != Transport::none ? run_transport_point(prob, spec)
+                                             : run_point(prob, spec, pde_at);
         if (root) journal.add(key, r);
       }
       if (!r.sinkhorn_converged) ++sinkhorn_unconverged;
@@ -296,15 +319,23 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       std::fprintf(stderr, "attnpde: warning: Sinkhorn did not reach its tolerance at %d study points\n",
                    sinkhorn_unconverged);
     m.set("results", Json::object().set("points", static_cast<long>(result.points.size())).set("rates", fits));
-    write_manifest(std::move(m), s, {"summary.csv", "study.csv", "rates.json"});
+    std::vector<std::string> outputs = {"summary.csv", "study.csv", "rates.json"};
+    if (c.study_spectrum) {
+      write_spectrum_summary(s.out_dir + "/spectrum_summary.csv", result.points);
+      outputs.push_back("spectrum_summary.csv");
+    }
+    write_manifest(std::move(m), s, outputs);
 
     // The table: mean and sample standard deviation over seeds per (N, sigma), printed and
     // written to study.csv.
     CsvWriter table(s.out_dir + "/study.csv", {"n", "sigma", "layers", "t", "seeds", "gen_err_l2_mean", "gen_err_l2_sd",
                                                "gen_err_max_mean", "err_l2_mean", "err_l2_sd", "err_max_mean"});
     std::string& out = result.report;
-    appendf(out, "%10s %10s %7s %10s %6s %24s %24s\n", "N", "sigma", "layers", "t", "seeds", "gen_err_l2 mean (sd)",
-            "err_l2 mean (sd)");
+    // Spectrum studies: the summary errors are the eigenvalue and eigenvector errors (RMS over
+    // the clusters); layers and t do not apply.
+    appendf(out, "%10s %10s %7s %10s %6s %24s %24s\n", "N", "sigma", "layers", "t", "seeds",
+            c.study_spectrum ? "eigval err mean (sd)" : "gen_err_l2 mean (sd)",
+            c.study_spectrum ? "eigvec err mean (sd)" : "err_l2 mean (sd)");
     const std::size_t ns = static_cast<std::size_t>(c.study_seeds);
     for (std::size_t k = 0; k < result.points.size(); k += ns) {
       auto mean_sd = [&](auto get) {
@@ -335,7 +366,8 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       appendf(out, "%-24s %-24s %8.3f %18s %9s  %s\n", f.name.c_str(), f.fixed.c_str(), f.fit.slope, ci, ex,
               f.verdict().c_str());
     }
-    appendf(out, "\noutputs: %s/{summary.csv,study.csv,rates.json,manifest.json}\n", s.shown_dir.c_str());
+    appendf(out, "\noutputs: %s/{summary.csv,study.csv,rates.json,manifest.json%s}\n", s.shown_dir.c_str(),
+            c.study_spectrum ? ",spectrum_summary.csv" : "");
   }
   return result;
 }

@@ -5,12 +5,15 @@
 // K layers) and fits observed rates with 95% confidence intervals.
 // Writes summary.csv (one row per run), rates.json and manifest.json; prints the table.
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "postprocess/rates.hpp"
 #include "solver/app/manifest.hpp"
 #include "solver/app/point.hpp"
+#include "solver/app/spectrum_point.hpp"
 
 namespace attnpde {
 
@@ -21,6 +24,9 @@ struct StudyFit {
   std::string fixed;     ///< what is held fixed, as text
   RateFit fit;
   double expected = 0.0;  ///< docs/theory.md value (NaN when none applies)
+  /// The expected slope is a bound: any slope at least as fast passes (spectral rates,
+  /// docs/theory.md section 8).
+  bool at_least = false;
 
   /// Passes when the 95% interval holds the expected slope and is narrow enough to tell
   /// slopes apart (half-width at most max(rate_tolerance, |expected| / 4)), or the slope is
@@ -47,5 +53,22 @@ StudyResult run_study(const Case& c, const RunSettings& settings);
 
 /// The rate fits of a set of study points (used by run_study, exposed for tests).
 std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& points);
+
+/// One fit of value(r) against N or sigma over the selected points: one point per distinct
+/// x, the geometric mean over the seeds. Empty when fewer than 2 distinct x have a positive
+/// value.
+std::optional<StudyFit> fit_points(const std::string& name, const std::string& quantity, const std::string& against,
+                                   const std::string& fixed, const std::vector<const PointResult*>& sel,
+                                   double expected, const std::function<double(const PointResult&)>& value);
+
+/// The fits of a spectrum study (solver/app/spectrum_study.cpp): per eigenvalue cluster,
+/// the bias in sigma at the largest N and the variance in N at the smallest sigma.
+std::vector<StudyFit> spectrum_fits(const Case& c, const std::vector<PointResult>& points);
+
+/// A spectrum study point: the eigenpair errors as summary errors (generator: eigenvalues,
+/// dynamics: eigenvectors) and per cluster.
+PointResult spectrum_study_point(const Problem& prob, const SpectrumReference& ref, const PointSpec& spec);
+/// spectrum_summary.csv: one row per point and cluster.
+void write_spectrum_summary(const std::string& path, const std::vector<PointResult>& points);
 
 }  // namespace attnpde

@@ -265,10 +265,11 @@ TEST(CliCheck, EveryShippedCaseValidates) {
   for (const auto& e : fs::directory_iterator(source_dir + "/cases")) {
     if (e.path().extension() != ".toml") continue;
     const std::string name = e.path().filename().string();
-    const std::string purpose = name.find("study") != std::string::npos   ? "study"
-                                : name.find("pde") != std::string::npos   ? "pde"
-                                : name.find("probe") != std::string::npos ? "probe"
-                                                                          : "run";
+    const std::string purpose = name.find("study") != std::string::npos      ? "study"
+                                : name.find("pde") != std::string::npos      ? "pde"
+                                : name.find("probe") != std::string::npos    ? "probe"
+                                : name.find("spectrum") != std::string::npos ? "spectrum"
+                                                                             : "run";
     const Result r = run("check cases/" + name + " --for " + purpose);
     EXPECT_EQ(r.rc, 0) << e.path() << ": " << r.err;
     ++n;
@@ -312,10 +313,10 @@ TEST(CaseRegression, EveryRunCaseMatchesItsGoldenSummary) {
   for (const auto& e : fs::directory_iterator(source_dir + "/cases")) {
     const std::string name = e.path().stem().string();
     // Studies run in StudyCase (tests/solver/study_test.cpp), transport in CliRun.TransportCase...,
-    // PDE-only cases in CliPde.*, probe-only cases in CliProbe.*
+    // PDE-only cases in CliPde.*, probe-only cases in CliProbe.*, spectra in CliSpectrum.*
     if (e.path().extension() != ".toml" || name.find("study") != std::string::npos ||
         name.find("transport") != std::string::npos || name.find("pde") != std::string::npos ||
-        name.find("probe") != std::string::npos)
+        name.find("probe") != std::string::npos || name.find("spectrum") != std::string::npos)
       continue;
     const fs::path out = scratch("case_" + name);
     const Result r = run("run cases/" + name + ".toml --quiet --out '" + out.string() + "'");

@@ -1,6 +1,7 @@
 // `attnpde verify`: the default subset of the verification targets passes and writes its
 // report, and each planted error (a wrong c(beta, n), a wrong gamma, a PDE with half the
-// diffusion) makes the matching target FAIL while the others still pass.
+// diffusion) makes the matching target FAIL while the others still pass (T6: a wrong c
+// fails every eigenvalue fit).
 #include "support/cli.hpp"
 
 namespace {
@@ -17,13 +18,13 @@ TEST(Verify, DefaultSubsetPassesWithAReport) {
   const fs::path out = scratch("verify");
   const Result r = run("verify --quiet --out '" + out.string() + "'");
   EXPECT_EQ(r.rc, 0) << r.out << r.err;
-  EXPECT_EQ(count(r.out, " PASS ("), 23) << r.out;
+  EXPECT_EQ(count(r.out, " PASS ("), 32) << r.out;
   EXPECT_EQ(count(r.out, "FAIL"), 0) << r.out;
-  EXPECT_NE(r.out.find("23 targets, all PASS"), std::string::npos) << r.out;
-  for (const char* t : {"T0 ", "T1 ", "T2 ", "T3 ", "T4 ", "T5 ", "T7 "})
+  EXPECT_NE(r.out.find("32 targets, all PASS"), std::string::npos) << r.out;
+  for (const char* t : {"T0 ", "T1 ", "T2 ", "T3 ", "T4 ", "T5 ", "T6 ", "T7 "})
     EXPECT_NE(r.out.find(std::string("\n") + t), std::string::npos) << t;
   const std::string report = slurp(out / "report.md");
-  EXPECT_EQ(count(report, "| PASS ("), 23) << report;
+  EXPECT_EQ(count(report, "| PASS ("), 32) << report;
   EXPECT_NE(report.find("All targets pass."), std::string::npos);
   EXPECT_TRUE(fs::exists(out / "t1_torus2d_sigma" / "rates.json"));
   EXPECT_TRUE(fs::exists(out / "t4_probe_dot" / "probe.csv"));
@@ -43,7 +44,9 @@ TEST(Verify, PlantedErrorsFailTheirTargets) {
        {Planted{"c", "t1_box_interior t3_sinkhorn t7_transport_repel1d", "generator_vs_sigma", 0},
         Planted{"gamma", "t7_transport_repel1d", "dynamics_vs_sigma", 0},
         Planted{"gamma", "t3_sinkhorn", "generator_vs_sigma", 0}, Planted{"gamma", "t3_gamma", "gamma identified", 0},
-        Planted{"pde", "t1_torus2d_path", "dynamics_vs_n_optimal", 1}}) {
+        Planted{"pde", "t1_torus2d_path", "dynamics_vs_n_optimal", 1},
+        // Eigenvectors do not depend on c: those fits still pass.
+        Planted{"c", "t6_spectrum_n1d t6_spectrum_density1d", "eigenvalue_", 2}}) {
     const Result r = run("verify " + p.targets + " --quiet --plant " + p.plant + " --out '" +
                          scratch("planted_" + p.plant).string() + "'");
     EXPECT_EQ(r.rc, 1) << p.plant << "\n" << r.out;

@@ -3,7 +3,7 @@
 # rows are split between them) gives the same errors to 1e-9 relative (the KSP tolerance is
 # 1e-10; the parallel preconditioner differs, so agreement is to solver tolerance, not bit
 # for bit) and the same tokens and attention values bit for bit, with the dense and with
-# the truncated kernel.
+# the truncated kernel; `attnpde spectrum` gives the same eigenvalues.
 set -euo pipefail
 attnpde=$1
 source_dir=$2
@@ -37,4 +37,17 @@ mpirun -n 2 "$attnpde" "${args[@]}" --set attention.kernel=truncated --out "$wor
 cut -d, -f1-4 "$work/one_t/tokens.csv" > "$work/a"
 cut -d, -f1-4 "$work/two_t/tokens.csv" > "$work/b"
 cmp "$work/a" "$work/b"
+# The spectrum: the attention operator's rows split over the ranks (a distributed shell
+# operator) and the FD problem on the split grid give the same eigenvalues and errors to
+# 1e-8 relative (absolute below 1; the eigensolver tolerance is 1e-10).
+sargs=(spectrum "$source_dir/cases/torus2d_spectrum.toml" --quiet --threads 1 --set tokens.n=1500
+       --set 'pde.grid=[32, 32]' --set spectrum.count=6)
+"$attnpde" "${sargs[@]}" --out "$work/one_s"
+mpirun -n 2 "$attnpde" "${sargs[@]}" --out "$work/two_s"
+paste -d, <(tail -n +2 "$work/one_s/spectrum.csv") <(tail -n +2 "$work/two_s/spectrum.csv") | awk -F, '
+  { for (k = 3; k <= 4; ++k) {
+      a = $k; b = $(k + 9); d = a - b; if (d < 0) d = -d
+      s = (a < 0 ? -a : a); if (s < 1) s = 1
+      if (d / s > 1e-8) { printf "spectrum row %d column %d: %.17g vs %.17g\n", NR, k, a, b; bad = 1 } } }
+  END { exit bad }'
 echo "1 vs 2 ranks: agree"
