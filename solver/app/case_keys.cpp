@@ -272,7 +272,10 @@ std::vector<KeySpec> make_keys() {
                   "`conformal` = p^4 Delta_gbar u with gbar = p^4 M (T5: dim 3, softmax; docs/theory.md section 2)."),
              {"limit", "conformal"}),
       computed(spec("output", "dir", T::string, "", "Output directory (--out overrides)."), "results/<case name>"),
-      used(spec("output", "vtk", T::boolean, "true", "Write VTK files (tokens.pvd, fields.pvd) of `run`."), R | P | X),
+      used(spec("output", "vtk", T::boolean, "true",
+                "Write VTK files: `run` tokens.pvd and fields.pvd, `pde` fields.pvd, `spectrum` tokens.vtu and "
+                "fd_modes.vti."),
+           R | P | X),
       ranged(used(spec("output", "every", T::integer, "0", "Write fields every k layers; 0 = about 10 frames."), R), 0,
              1e7),
   };
