@@ -106,10 +106,15 @@ Found solve_with_deflation(MPI_Comm comm, Mat shape, int wanted, const SpectrumO
   Found found;
   const int max_rounds = 6;
   for (int round = 0; round < max_rounds; ++round) {
+    // At most the dimension left beside the deflated vectors (small problems).
+    PetscInt size = 0;
+    ATTNPDE_PETSC(MatGetSize(shape, &size, nullptr));
+    const PetscInt room = size - static_cast<PetscInt>(found.vectors.size()) - 1;
+    const PetscInt nev = std::min(room, round == 0 ? extra_pairs(wanted) : std::max(4, wanted / 4));
+    if (nev < 1) break;
     EpsOwner eps;
     ATTNPDE_PETSC(EPSCreate(comm, eps.out()));
     configure(eps);
-    const PetscInt nev = round == 0 ? extra_pairs(wanted) : std::max(4, wanted / 4);
     ATTNPDE_PETSC(EPSSetDimensions(eps, nev, PETSC_DEFAULT, PETSC_DEFAULT));
     ATTNPDE_PETSC(EPSSetTolerances(eps, opt.tol, opt.max_it > 0 ? opt.max_it : PETSC_DEFAULT));
     VecOwner start;
