@@ -169,15 +169,7 @@ void take_smallest(std::vector<std::pair<double, std::vector<double>>>& pairs, i
 
 }  // namespace
 
-std::vector<double> attention_inner_weights(const AttentionKernel& kernel, const double* weights) {
-  const std::size_t n = kernel.size();
-  std::vector<double> ones(n, 1.0), out(n), degree(n);
-  kernel.apply(ones.data(), out.data(), degree.data(), weights);
-  for (std::size_t i = 0; i < n; ++i) degree[i] *= weights ? weights[i] : 1.0;
-  return degree;
-}
-
-Eigenpairs attention_spectrum(const AttentionKernel& kernel, const double* weights, double scale,
+Eigenpairs attention_spectrum(const AttentionKernel& kernel, const ColumnWeights& weights, double scale,
                               const SpectrumOptions& opt, MPI_Comm comm) {
   const auto t0 = Clock::now();
   const std::size_t n = kernel.size();
@@ -185,9 +177,9 @@ Eigenpairs attention_spectrum(const AttentionKernel& kernel, const double* weigh
     throw std::invalid_argument("spectrum: the eigenpair count must be between 1 and N - 1");
   Conjugate ctx;
   ctx.kernel = &kernel;
-  ctx.weights = weights;
+  ctx.weights = weights.data();
   ctx.comm = comm;
-  const std::vector<double> c = attention_inner_weights(kernel, weights);
+  std::vector<double> c = conserved_weights(kernel, weights);
   ctx.sqrt_c.resize(n);
   for (std::size_t i = 0; i < n; ++i) ctx.sqrt_c[i] = std::sqrt(c[i]);
   ctx.full.assign(n, 0.0);
@@ -222,7 +214,6 @@ Eigenpairs attention_spectrum(const AttentionKernel& kernel, const double* weigh
       [](double mu) { return -mu; });
 
   Eigenpairs out;
-  out.converged = static_cast<int>(found.value.size());
   out.iterations = found.iterations;
   const double c_sum = std::accumulate(c.begin(), c.end(), 0.0);
   std::vector<std::pair<double, std::vector<double>>> pairs;
@@ -240,6 +231,7 @@ Eigenpairs attention_spectrum(const AttentionKernel& kernel, const double* weigh
   long matvecs = ctx.matvecs;
   MPI_Allreduce(MPI_IN_PLACE, &matvecs, 1, MPI_LONG, MPI_MAX, comm);
   out.matvecs = matvecs;
+  out.inner_weights = std::move(c);
   out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return out;
 }
@@ -302,7 +294,6 @@ Eigenpairs fd_spectrum(const Grid& grid, Mat L, Vec mass, const SpectrumOptions&
       });
 
   Eigenpairs out;
-  out.converged = static_cast<int>(found.value.size());
   out.iterations = found.iterations;
   out.matvecs = solves;
   const std::vector<double> m = grid.gather(mass);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "attention/kernel.hpp"
+#include "attention/normalization.hpp"
 #include "discretization/grid.hpp"
 
 namespace attnpde {
@@ -29,20 +30,19 @@ struct SpectrumOptions {
 struct Eigenpairs {
   std::vector<double> values;                ///< ascending
   std::vector<std::vector<double>> vectors;  ///< full vectors on every rank, same order
-  int converged = 0;
+  /// Attention: the inner-product weights c_i = w_i (K w)_i of the eigenvectors.
+  std::vector<double> inner_weights;
   int iterations = 0;
   long matvecs = 0;  ///< operator applications (attention) or linear solves (FD)
   double seconds = 0;
 };
 
 /// The `count` smallest eigenvalues of -(A - I) / scale (scale = c sigma^2) and the
-/// eigenvectors of A at the tokens, normalized in l^2(c / sum c). `weights` null: softmax.
-/// Collective over the kernel's communicator when it is a RowSplitKernel (`comm`).
-Eigenpairs attention_spectrum(const AttentionKernel& kernel, const double* weights, double scale,
+/// eigenvectors of A at the tokens, normalized in l^2(c / sum c) with c the conserved
+/// weights of the normalization (attention/normalization.hpp). Collective over the
+/// kernel's communicator when it is a RowSplitKernel (`comm`).
+Eigenpairs attention_spectrum(const AttentionKernel& kernel, const ColumnWeights& weights, double scale,
                               const SpectrumOptions& opt, MPI_Comm comm);
-
-/// c_i = w_i (K w)_i, the inner-product weights of the attention eigenvectors.
-std::vector<double> attention_inner_weights(const AttentionKernel& kernel, const double* weights);
 
 /// The `count` smallest eigenpairs of -L v = lambda v, L from assemble_operator without
 /// drift; eigenvectors in natural order, normalized in the mass inner product (sum w v^2

@@ -26,14 +26,11 @@ Json numbers(const std::vector<double>& v) {
 SpectrumSummary run_spectrum(const Case& c, const RunSettings& s) {
   const auto t0 = std::chrono::steady_clock::now();
   const Problem prob(c);
-  SpectrumOptions opt;
-  opt.count = c.spectrum_count;
-  opt.tol = c.spectrum_tol;
   const Grid grid(PETSC_COMM_WORLD, c.grid, prob.domain());
-  const SpectrumReference ref = make_spectrum_reference(prob, grid, c.spectrum_count, c.spectrum_tol);
+  const SpectrumReference ref = make_spectrum_reference(prob, grid);
   SpectrumSummary sum;
   sum.seconds_reference = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  sum.point = spectrum_point(prob, ref, c.n, c.sigma, c.seed, opt);
+  sum.point = spectrum_point(prob, ref, c.n, c.sigma, c.seed);
   sum.reference_kind = ref.kind;
   sum.fd_solves = ref.fd.matvecs;
   sum.fd_seconds = ref.fd.seconds;

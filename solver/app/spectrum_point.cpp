@@ -104,13 +104,14 @@ std::vector<double> SpectrumReference::sigma_values(double sigma) const {
   return v;
 }
 
-SpectrumReference make_spectrum_reference(const Problem& prob, const Grid& grid, int count, double tol) {
+SpectrumReference make_spectrum_reference(const Problem& prob, const Grid& grid) {
   const Case& c = prob.config();
+  const int count = c.spectrum_count;
   SpectrumReference ref;
   // The FD eigenpairs: a few more than wanted, so that the last cluster is whole.
   SpectrumOptions opt;
   opt.count = std::min<int>(count + 4, static_cast<int>(grid.total_nodes()) - 1);
-  opt.tol = tol;
+  opt.tol = c.spectrum_tol;
   MatOwner L = prob.limit_operator(grid);
   VecOwner mass = mass_weights(grid, [&](const double* x) { return prob.weight(x); });
   ref.fd = fd_spectrum(grid, L, mass, opt);
@@ -149,15 +150,18 @@ SpectrumReference make_spectrum_reference(const Problem& prob, const Grid& grid,
 }
 
 SpectrumPoint spectrum_point(const Problem& prob, const SpectrumReference& ref, long n, double sigma,
-                             std::uint64_t seed, const SpectrumOptions& opt) {
+                             std::uint64_t seed) {
+  SpectrumOptions opt;
+  opt.count = prob.config().spectrum_count;
+  opt.tol = prob.config().spectrum_tol;
   const auto t0 = std::chrono::steady_clock::now();
   SpectrumPoint pt;
   pt.tokens = prob.sample(n, seed);
   const auto kernel = prob.make_kernel(pt.tokens, sigma);
   pt.kernel = kernel->name();
   const ColumnWeights w = prob.weights(*kernel);
-  pt.attention = attention_spectrum(*kernel, w.data(), prob.constant() * sigma * sigma, opt, PETSC_COMM_WORLD);
-  const std::vector<double> inner = attention_inner_weights(*kernel, w.data());
+  pt.attention = attention_spectrum(*kernel, w, prob.constant() * sigma * sigma, opt, PETSC_COMM_WORLD);
+  const std::vector<double>& inner = pt.attention.inner_weights;
   const std::size_t count = pt.attention.values.size(), N = pt.tokens.size();
 
   // The reference eigenfunctions of every needed cluster at the tokens.

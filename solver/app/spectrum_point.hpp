@@ -38,8 +38,9 @@ struct SpectrumReference {
   std::vector<double> sigma_values(double sigma) const;
 };
 
-/// The reference of a case with `count` eigenpairs; the FD part on `grid`. Collective.
-SpectrumReference make_spectrum_reference(const Problem& prob, const Grid& grid, int count, double tol);
+/// The reference of a case for its spectrum.count eigenpairs (SLEPc tolerance
+/// spectrum.tol); the FD part on `grid`. Collective.
+SpectrumReference make_spectrum_reference(const Problem& prob, const Grid& grid);
 
 struct SpectrumPoint {
   Eigenpairs attention;
@@ -55,7 +56,8 @@ struct SpectrumPoint {
   double seconds = 0;
 };
 
+/// The case's spectrum.count eigenpairs at one (N, sigma, seed) against the reference.
 SpectrumPoint spectrum_point(const Problem& prob, const SpectrumReference& ref, long n, double sigma,
-                             std::uint64_t seed, const SpectrumOptions& opt);
+                             std::uint64_t seed);
 
 }  // namespace attnpde

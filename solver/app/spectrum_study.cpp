@@ -35,10 +35,7 @@ double at(const std::vector<double>& v, std::size_t q) {
 
 PointResult spectrum_study_point(const Problem& prob, const SpectrumReference& ref, const PointSpec& spec) {
   PointResult r = point_header(prob, spec);
-  SpectrumOptions opt;
-  opt.count = prob.config().spectrum_count;
-  opt.tol = prob.config().spectrum_tol;
-  const SpectrumPoint pt = spectrum_point(prob, ref, spec.n, spec.sigma, spec.seed, opt);
+  const SpectrumPoint pt = spectrum_point(prob, ref, spec.n, spec.sigma, spec.seed);
   // Summary errors over the clusters q >= 1: l2 = root mean square, max = largest.
   auto summary = [](const std::vector<double>& v) {
     Errors e;

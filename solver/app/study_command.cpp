@@ -251,7 +251,7 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       } else {
         if (c.study_spectrum && !spectrum) {
           grid.emplace(PETSC_COMM_WORLD, c.grid, prob.domain());
-          spectrum.emplace(make_spectrum_reference(prob, *grid, c.spectrum_count, c.spectrum_tol));
+          spectrum.emplace(make_spectrum_reference(prob, *grid));
         }
         r = c.study_spectrum                 ? spectrum_study_point(prob, *spectrum, spec)
             : c.transport != Transport::none ? run_transport_point(prob, spec)

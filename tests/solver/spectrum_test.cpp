@@ -97,7 +97,7 @@ TEST(AttentionSpectrum, EquispacedCircleHasTheGaussianMultipliers) {
   const double scale = 0.25 * score.sigma * score.sigma;
   SpectrumOptions opt;
   opt.count = 7;
-  const Eigenpairs e = attention_spectrum(kernel, nullptr, scale, opt, PETSC_COMM_SELF);
+  const Eigenpairs e = attention_spectrum(kernel, ColumnWeights{}, scale, opt, PETSC_COMM_SELF);
   ASSERT_EQ(e.values.size(), 7u);
   const int ks[7] = {0, 1, 1, 2, 2, 3, 3};
   for (int m = 0; m < 7; ++m) {
