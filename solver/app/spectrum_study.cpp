@@ -23,10 +23,6 @@ namespace {
 
 const double nan_value = std::numeric_limits<double>::quiet_NaN();
 
-bool same(double a, double b) {
-  return std::abs(a - b) <= 1e-12 * std::max(std::abs(a), std::abs(b));
-}
-
 double at(const std::vector<double>& v, std::size_t q) {
   return q < v.size() ? v[q] : nan_value;
 }
@@ -71,7 +67,7 @@ std::vector<StudyFit> spectrum_fits(const Case& c, const std::vector<PointResult
   std::vector<const PointResult*> at_n_max, at_s_min;
   for (const auto& r : points) {
     if (r.n == n_max) at_n_max.push_back(&r);
-    if (same(r.sigma, s_min)) at_s_min.push_back(&r);
+    if (same_parameter(r.sigma, s_min)) at_s_min.push_back(&r);
   }
   char fixed_n[64], fixed_s[64];
   std::snprintf(fixed_n, sizeof fixed_n, "n = %ld", n_max);

@@ -37,11 +37,11 @@ double column(const PointResult& r, const std::string& q) {
   return r.dynamics.max;
 }
 
-bool same(double a, double b) {
+}  // namespace
+
+bool same_parameter(double a, double b) {
   return std::abs(a - b) <= 1e-12 * std::max(std::abs(a), std::abs(b));
 }
-
-}  // namespace
 
 std::string StudyFit::verdict() const {
   if (!std::isfinite(expected)) return "no expected value";
@@ -133,7 +133,7 @@ std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& 
     const double s_min = *std::min_element(c.study_sigma.begin(), c.study_sigma.end());
     sel.clear();
     for (auto* r : grid)
-      if (same(r->sigma, s_min)) sel.push_back(r);
+      if (same_parameter(r->sigma, s_min)) sel.push_back(r);
     char buf[64];
     std::snprintf(buf, sizeof buf, "sigma = %.6g", s_min);
     const bool iid = c.sampler == Sampler::random || c.domain.kind == DomainKind::space;

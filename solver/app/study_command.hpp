@@ -54,6 +54,9 @@ StudyResult run_study(const Case& c, const RunSettings& settings);
 /// The rate fits of a set of study points (used by run_study, exposed for tests).
 std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& points);
 
+/// Two study parameters (sigma values) equal to 1e-12 relative.
+bool same_parameter(double a, double b);
+
 /// One fit of value(r) against N or sigma over the selected points: one point per distinct
 /// x, the geometric mean over the seeds. Empty when fewer than 2 distinct x have a positive
 /// value.
