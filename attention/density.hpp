@@ -1,8 +1,9 @@
 #pragma once
-// The token density p on the domain (torus [0, 2 pi)^dim or box [0, 1]^dim), from an
-// expression; normalized numerically so that its integral over the domain is 1 (midpoint
-// rule on the tabulation grid: spectrally accurate for smooth periodic p on the torus,
-// second order in the box).
+// The token density p on the domain (torus [0, 2 pi)^dim, box [0, 1]^dim, or the unit
+// sphere in R^dim with p in the ambient coordinates), from an expression; normalized
+// numerically so that its integral over the domain is 1 (midpoint rule on the tabulation
+// grid: spectrally accurate for smooth periodic p on the torus, second order in the box;
+// on the sphere the surface quadrature of attention/sphere.hpp, spectral).
 
 #include <array>
 #include <string>

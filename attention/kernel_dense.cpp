@@ -1,5 +1,6 @@
 #include "attention/kernel_dense.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <type_traits>
@@ -27,10 +28,13 @@ inline float exp_of(float x) {
 
 // Closed forms of d^beta that vectorize: beta = 2 (Gaussian: q itself) and beta = 1
 // (Laplace-like: sqrt q); other beta go through std::pow.
-enum class Shape { gaussian, laplace, general };
+enum class Shape { gaussian, laplace, general, geodesic };
 
 Shape shape_of(double beta) {
   return beta == 2.0 ? Shape::gaussian : (beta == 1.0 ? Shape::laplace : Shape::general);
+}
+Shape shape_of(const MetricScore& s) {
+  return s.geodesic ? Shape::geodesic : shape_of(s.beta);
 }
 
 // Query rows lo .. hi - 1 of one application (every key is summed for each of them).
@@ -51,7 +55,7 @@ Prepared<Real> prepare(const MetricScore& score, int dim) {
     throw std::invalid_argument("metric size does not match the token dimension");
   Prepared<Real> p;
   const double eps = temperature(score.sigma, score.beta);
-  const bool gaussian = shape_of(score.beta) == Shape::gaussian;
+  const bool gaussian = shape_of(score) == Shape::gaussian;
   for (int a = 0; a < dim; ++a)
     for (int b = 0; b < dim; ++b)
       p.m[a][b] = static_cast<Real>(gaussian ? score.metric(a, b) / eps : score.metric(a, b));
@@ -82,6 +86,8 @@ inline Real logit(const Real (&dx)[D], const Prepared<Real>& p) {
     l = -q;
   else if constexpr (S == Shape::laplace)
     l = -std::sqrt(q) * p.inv_eps;
+  else if constexpr (S == Shape::geodesic)  // arc length on the unit sphere (M = I)
+    l = -std::pow(Real(2) * std::asin(std::min(Real(1), Real(0.5) * std::sqrt(q))), Real(2) * p.half_beta) * p.inv_eps;
   else
     l = -std::pow(q, p.half_beta) * p.inv_eps;
   return l < logit_floor<Real> ? logit_floor<Real> : l;
@@ -135,7 +141,7 @@ void dispatch_beta(const Tokens& t, const MetricScore& score, const double* u, d
   const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(t.size());
   const bool periodic = t.domain.periodic();
   if (score.precision == Precision::float32) {
-    if (shape_of(score.beta) != Shape::gaussian) throw std::invalid_argument("float32 attention needs beta = 2");
+    if (shape_of(score) != Shape::gaussian) throw std::invalid_argument("float32 attention needs beta = 2");
     std::vector<float> xs[D];
     const float* x[D];
     for (int d = 0; d < D; ++d) {
@@ -148,13 +154,15 @@ void dispatch_beta(const Tokens& t, const MetricScore& score, const double* u, d
   const double* x[D];
   for (int d = 0; d < D; ++d) x[d] = t.coord[d].data();
   const Prepared<double> p = prepare(score, D);
-  switch (shape_of(score.beta)) {
+  switch (shape_of(score)) {
     case Shape::gaussian:
       return dispatch_domain<D, Shape::gaussian, double>(periodic, x, n, rows, p, u, out, degree, w);
     case Shape::laplace:
       return dispatch_domain<D, Shape::laplace, double>(periodic, x, n, rows, p, u, out, degree, w);
     case Shape::general:
       return dispatch_domain<D, Shape::general, double>(periodic, x, n, rows, p, u, out, degree, w);
+    case Shape::geodesic:
+      return dispatch_domain<D, Shape::geodesic, double>(periodic, x, n, rows, p, u, out, degree, w);
   }
 }
 
@@ -186,7 +194,7 @@ std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score
   // Row i of A = A applied to the unit vectors, computed directly for clarity.
   const std::size_t n = tokens.size();
   const Prepared<double> p = prepare(score, tokens.dim);
-  const Shape shape = shape_of(score.beta);
+  const Shape shape = shape_of(score);
   std::vector<double> row(n);
   double s = 0.0;
   for (std::size_t j = 0; j < n; ++j) {
@@ -195,9 +203,10 @@ std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score
       constexpr int D = decltype(dim_tag)::value;
       double dx[D];
       for (int d = 0; d < D; ++d) dx[d] = tokens.domain.displacement(tokens.coord[d][j], tokens.coord[d][i]);
-      l = shape == Shape::gaussian  ? logit<D, Shape::gaussian>(dx, p)
-          : shape == Shape::laplace ? logit<D, Shape::laplace>(dx, p)
-                                    : logit<D, Shape::general>(dx, p);
+      l = shape == Shape::gaussian   ? logit<D, Shape::gaussian>(dx, p)
+          : shape == Shape::laplace  ? logit<D, Shape::laplace>(dx, p)
+          : shape == Shape::geodesic ? logit<D, Shape::geodesic>(dx, p)
+                                     : logit<D, Shape::general>(dx, p);
     };
     if (tokens.dim == 1)
       fill(std::integral_constant<int, 1>{});

@@ -31,6 +31,9 @@ struct MetricScore {
   double beta = 2.0;       ///< exponent of the distance, > 0
   double sigma = 0.1;      ///< kernel width; eps = sigma^beta
   Precision precision = Precision::float64;
+  /// On the unit sphere: the distance is the arc length 2 asin(|x - y| / 2) (geodesic)
+  /// instead of the chordal |x - y| (M must be the identity then).
+  bool geodesic = false;
 };
 
 /// out = A u with A_ij = K_ij w_j / sum_k K_ik w_k, column weights w (`weights`; null

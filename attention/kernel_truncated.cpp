@@ -70,8 +70,8 @@ bool search_radius_fits(const Domain& domain, double radius) {
   return !domain.periodic() || radius < 0.5 * torus_period;
 }
 
-double expected_neighbours(long n, double p_max, const MetricScore& score, double cutoff) {
-  const int dim = static_cast<int>(score.metric.rows());
+double expected_neighbours(long n, double p_max, const MetricScore& score, double cutoff, int dim) {
+  if (dim <= 0) dim = static_cast<int>(score.metric.rows());
   const double omega = dim == 1 ? 2.0 : (dim == 2 ? M_PI : 4.0 * M_PI / 3.0);  // unit-ball volume
   return static_cast<double>(n) * p_max * omega * std::pow(cutoff * score.sigma, dim) /
          std::sqrt(score.metric.determinant());
@@ -85,7 +85,7 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
   if (score.metric.rows() != dim) throw std::invalid_argument("metric size does not match the token dimension");
   if (!(cutoff > 0)) throw std::invalid_argument("the cutoff must be positive");
   if (n >= static_cast<std::size_t>(INT32_MAX)) throw std::invalid_argument("the truncated kernel supports N < 2^31");
-  tail_fraction_ = boost::math::gamma_q(dim / score.beta, std::pow(cutoff, score.beta));
+  tail_fraction_ = boost::math::gamma_q(tokens.domain.intrinsic_dim(dim) / score.beta, std::pow(cutoff, score.beta));
   const double r = cutoff * score.sigma;  // the d_M ball kept
   const double radius = search_radius(score.metric, score.sigma, cutoff);
   if (!search_radius_fits(tokens.domain, radius))
@@ -138,11 +138,14 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
         for (int d = 0; d < dim; ++d) dx[d] = tokens.domain.displacement(tokens.coord[d][j], q[d]);
         for (int a = 0; a < dim; ++a)
           for (int b = 0; b < dim; ++b) q2 += score.metric(a, b) * dx[a] * dx[b];
-        const double dist = std::sqrt(q2);
+        // On the sphere the arc length 2 asin(chord / 2) >= chord: the chordal search ball
+        // holds the geodesic one.
+        const double dist = score.geodesic ? 2.0 * std::asin(std::min(1.0, 0.5 * std::sqrt(q2))) : std::sqrt(q2);
         if (dist > r) continue;
         // Same logit as the dense kernel: -(d_M / sigma)^beta.
-        const double logit = score.beta == 2.0 ? -q2 * inv_sigma * inv_sigma
-                                               : -std::pow(q2, half_beta) / std::pow(score.sigma, score.beta);
+        const double logit = score.geodesic      ? -std::pow(dist * inv_sigma, score.beta)
+                             : score.beta == 2.0 ? -q2 * inv_sigma * inv_sigma
+                                                 : -std::pow(q2, half_beta) / std::pow(score.sigma, score.beta);
         row.emplace_back(j, fast_exp(logit < -700.0 ? -700.0 : logit));
       }
       std::sort(row.begin(), row.end());  // a fixed summation order

@@ -58,7 +58,8 @@ double search_radius(const Eigen::MatrixXd& metric, double sigma, double cutoff)
 bool search_radius_fits(const Domain& domain, double radius);
 
 /// Expected neighbours per token within d_M <= cutoff sigma for density maximum p_max
-/// (normalized): N p_max omega_n (cutoff sigma)^n / sqrt(det M).
-double expected_neighbours(long n, double p_max, const MetricScore& score, double cutoff);
+/// (normalized): N p_max omega_n (cutoff sigma)^n / sqrt(det M), n = `dim` (the domain's
+/// own dimension; 0: the size of M).
+double expected_neighbours(long n, double p_max, const MetricScore& score, double cutoff, int dim = 0);
 
 }  // namespace attnpde

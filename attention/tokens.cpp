@@ -7,6 +7,7 @@
 #include "attention/constants.hpp"
 #include "attention/density.hpp"
 #include "attention/rosenblatt.hpp"
+#include "attention/sphere.hpp"
 
 namespace attnpde {
 
@@ -33,6 +34,7 @@ double uniform01(std::mt19937_64& rng) {
 }  // namespace
 
 Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sampler sampler) {
+  if (p.domain().kind == DomainKind::sphere) return sample_sphere(p, n, seed, sampler);
   const int dim = p.dim();
   Tokens t;
   t.dim = dim;

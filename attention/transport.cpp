@@ -6,6 +6,7 @@
 
 #include "attention/constants.hpp"
 #include "attention/kramers_moyal.hpp"
+#include "attention/sphere.hpp"
 
 namespace attnpde {
 
@@ -93,6 +94,8 @@ void move_tokens(Tokens& t, const std::vector<double>& vel, double step) {
       }
       t.coord[d][j] = v;
     }
+  // On the sphere the tokens are put back on it, as normalization layers do.
+  if (t.domain.kind == DomainKind::sphere) project_to_sphere(t);
 }
 
 ClusterStats cluster_stats(const Tokens& t, const Eigen::MatrixXd& metric, double link) {
@@ -103,8 +106,11 @@ ClusterStats cluster_stats(const Tokens& t, const Eigen::MatrixXd& metric, doubl
     while (parent[i] != i) i = parent[i] = parent[parent[i]];
     return i;
   };
-  double nn_sum = 0;
+  double nn_sum = 0, nn_min = std::numeric_limits<double>::infinity();
   const double link2 = link * link;
+  // Unit tokens: x_i . x_j > 0.999 exactly when |x_i - x_j|^2 < 0.002.
+  const double close2 = 2.0 * (1.0 - 0.999);
+  long close = 0;
   for (std::size_t i = 0; i < n; ++i) {
     double nn = std::numeric_limits<double>::infinity();
     for (std::size_t j = 0; j < n; ++j) {
@@ -112,12 +118,18 @@ ClusterStats cluster_stats(const Tokens& t, const Eigen::MatrixXd& metric, doubl
       const double q = metric_distance2(t, metric, i, j);
       nn = std::min(nn, q);
       if (j > i && q < link2) parent[find(i)] = find(j);
+      if (j > i && q < close2) ++close;
     }
     nn_sum += std::sqrt(nn);
+    nn_min = std::min(nn_min, nn);
   }
   ClusterStats s;
   for (std::size_t i = 0; i < n; ++i) s.clusters += find(i) == i;
   s.mean_nearest_neighbour = n > 1 ? nn_sum / static_cast<double>(n) : 0.0;
+  s.min_distance = n > 1 ? std::sqrt(nn_min) : 0.0;
+  const double pairs = 0.5 * static_cast<double>(n) * static_cast<double>(n - 1);
+  s.close_pair_fraction = t.domain.kind == DomainKind::sphere && n > 1 ? static_cast<double>(close) / pairs
+                                                                       : std::numeric_limits<double>::quiet_NaN();
   return s;
 }
 

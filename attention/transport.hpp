@@ -42,15 +42,19 @@ int velocity_charts(const MetricScore& score, double radius);
 std::vector<double> transport_velocity_direct(const Tokens& tokens, const MetricScore& score, const double* weights);
 
 /// Moves the tokens by step * v (step = tau attracts, -tau repels): wrapped into
-/// [0, 2 pi) on the torus, reflected at the walls of the box.
+/// [0, 2 pi) on the torus, reflected at the walls of the box, projected back to the
+/// sphere (x / |x|) on the sphere.
 void move_tokens(Tokens& tokens, const std::vector<double>& velocity, double step);
 
 struct ClusterStats {
   int clusters = 0;
   double mean_nearest_neighbour = 0.0;
+  double min_distance = 0.0;         ///< smallest pairwise distance
+  double close_pair_fraction = 0.0;  ///< sphere: pairs with x_i . x_j > 0.999 (NaN elsewhere)
 };
 
-/// Clusters at link distance `link` (d_M) and the mean nearest-neighbour distance.
+/// Clusters at link distance `link` (d_M), the mean nearest-neighbour distance, the
+/// smallest pairwise distance and, on the sphere, the fraction of nearly equal pairs.
 ClusterStats cluster_stats(const Tokens& tokens, const Eigen::MatrixXd& metric, double link);
 
 /// Covariance (1/N) sum (x - mean)(x - mean)^T and mean of the tokens.

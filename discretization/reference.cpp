@@ -97,6 +97,28 @@ double continuum_generator(const Expression& u, const Expression& p, const std::
   return value;
 }
 
+double sphere_generator(const Expression& u, const Expression& p, double gamma, const double* x, int dim) {
+  const int m = dim - 1;  // S^m in R^dim
+  double grad_u[3] = {0, 0, 0}, grad_log_p[3] = {0, 0, 0}, radial = 0.0, trace = 0.0, normal = 0.0;
+  const double p0 = gamma != 0.0 ? p.at(x, dim) : 1.0;
+  for (int a = 0; a < dim; ++a) {
+    grad_u[a] = d1(u, x, dim, a);
+    if (gamma != 0.0) grad_log_p[a] = d1(p, x, dim, a) / p0;
+    radial += x[a] * grad_u[a];
+  }
+  for (int a = 0; a < dim; ++a)
+    for (int b = a; b < dim; ++b) {
+      const double h = d2(u, x, dim, a, b);
+      if (a == b) trace += h;
+      normal += (a == b ? 1.0 : 2.0) * x[a] * x[b] * h;
+    }
+  // Tangential gradients: P = I - x x^T.
+  double drift = 0.0, xp = 0.0;
+  for (int a = 0; a < dim; ++a) xp += x[a] * grad_log_p[a];
+  for (int a = 0; a < dim; ++a) drift += (grad_log_p[a] - xp * x[a]) * grad_u[a];
+  return trace - normal - m * radial + gamma * drift;
+}
+
 double layers_multiplier(const Eigen::VectorXd& k, const Eigen::MatrixXd& G, double sigma, double tau, int layers) {
   const double lambda = std::exp(-sigma * sigma * k.dot(G * k) / 4.0);
   return std::pow(1.0 - tau + tau * lambda, layers);

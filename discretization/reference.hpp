@@ -29,6 +29,13 @@ double continuum_generator(const Expression& u, const Expression& p, const std::
 /// (step 1e-2), independently of continuum_generator. Equals L_2 u for dim = 3.
 double conformal_laplace_beltrami(const Expression& u, const Expression& p, const Eigen::MatrixXd& M, const double* x);
 
+/// The limit generator on the unit sphere S^(dim-1) (docs/theory.md section 9) at a point
+/// x of it, from expressions in the ambient coordinates:
+///   L_gamma u = Delta_S u + gamma grad_S log p . grad_S u,
+///   Delta_S u = tr(H) - x^T H x - (dim - 1) x . grad u,  grad_S = (I - x x^T) grad,
+/// H and grad the ambient Hessian and gradient (fourth-order differences as above).
+double sphere_generator(const Expression& u, const Expression& p, double gamma, const double* x, int dim);
+
 /// Multiplier of K layers on mode k (uniform p, beta = 2, softmax, N -> infinity):
 /// (1 - tau + tau lambda_k)^K with lambda_k = exp(-sigma^2 k^T G k / 4).
 double layers_multiplier(const Eigen::VectorXd& k, const Eigen::MatrixXd& G, double sigma, double tau, int layers);

@@ -76,22 +76,45 @@ def main(argv):
     data = np.genfromtxt(path, delimiter=",", names=True)
     names = data.dtype.names
     dim = sum(1 for c in names if c in ("x0", "x1", "x2"))
-    title = f"{os.path.basename(os.path.normpath(out))}: {kind} [0, {'2 pi' if kind == 'torus' else '1'}]^{dim}, " \
-        + describe(case, manifest)
+    where = {"sphere": f"S^{dim - 1} in R^{dim}", "space": f"R^{dim}"}.get(
+        kind, f"{kind} [0, {'2 pi' if kind == 'torus' else '1'}]^{dim}")
+    title = f"{os.path.basename(os.path.normpath(out))}: {where}, " + describe(case, manifest)
     if "x_final0" in names:
         return transport(data, names, dim, length, title, png)
     # Components: "" for a scalar u, "_0", "_1", ... for a vector.
     comps = [""] if "u0" in names else sorted({c[2:] for c in names if c.startswith("u0_")})
     keep = np.ones(len(data), dtype=bool)
-    if dim == 3:
+    # Plot coordinates: the circle by its angle, S^2 in the equal-area map (longitude, z),
+    # the whole space by (x, y) with automatic limits.
+    x, y = data["x0"], data["x1"] if dim > 1 else None
+    xlim, ylim, labels = (0, length), (0, length), ("x", "y")
+    if kind == "sphere":
+        angle = np.mod(np.arctan2(data["x1"], data["x0"]), 2 * math.pi)
+        if dim == 2:
+            x, dim = angle, 1
+            xlim, labels = (0, 2 * math.pi), ("theta", "y")
+        else:
+            x, y, dim = angle, data["x2"], 2
+            xlim, ylim, labels = (0, 2 * math.pi), (-1, 1), ("longitude", "z")
+    elif kind == "space":
+        xlim = (x.min(), x.max())
+        ylim = (y.min(), y.max()) if y is not None else None
+    elif dim == 3:
         keep = np.abs(data["x2"] - length / 2) < 0.1 * length
         title += f"; tokens with |z - {length / 2:.3g}| < {0.1 * length:.3g}"
     panels = [("u0", "initial values u0"), ("u_attn", "attention layers u_attn"),
               ("u_pde", "PDE solution u_pde"), (None, "u_attn - u_pde")]
-    fig, axes = plt.subplots(len(comps), 4, figsize=(17, 4.2 * len(comps)), constrained_layout=True, squeeze=False)
-    x = data["x0"][keep]
+    has_pde = any(c.startswith("u_pde") for c in names)
+    if not has_pde:  # the dot score in the whole space: layers without a PDE
+        panels = panels[:2]
+        title += "; no PDE (no diffusion limit)"
+    fig, axes = plt.subplots(len(comps), len(panels), figsize=(4.25 * len(panels), 4.2 * len(comps)),
+                             constrained_layout=True, squeeze=False)
+    x = x[keep]
+    y = y[keep] if y is not None else None
     for row, comp in zip(axes, comps):
-        u0, ua, up = (data[name + comp][keep] for name in ("u0", "u_attn", "u_pde"))
+        u0, ua = data["u0" + comp][keep], data["u_attn" + comp][keep]
+        up = data["u_pde" + comp][keep] if has_pde else ua
         vmin, vmax = min(u0.min(), ua.min(), up.min()), max(u0.max(), ua.max(), up.max())
         for ax, (col, label) in zip(row, panels):
             v = {"u0": u0, "u_attn": ua, "u_pde": up}.get(col, ua - up) if col else ua - up
@@ -99,20 +122,20 @@ def main(argv):
             if dim == 1:
                 order = np.argsort(x)
                 ax.plot(x[order], v[order], ".", ms=2)
-                ax.set_xlim(0, length)
-                ax.set_xlabel("x")
+                ax.set_xlim(*xlim)
+                ax.set_xlabel(labels[0])
                 ax.set_ylabel("u" if col else "difference")
             else:
                 if col is None:
                     lim = max(np.abs(v).max(), 1e-300)
-                    sc = ax.scatter(x, data["x1"][keep], c=v, s=3, cmap="RdBu_r", vmin=-lim, vmax=lim)
+                    sc = ax.scatter(x, y, c=v, s=3, cmap="RdBu_r", vmin=-lim, vmax=lim)
                 else:
-                    sc = ax.scatter(x, data["x1"][keep], c=v, s=3, cmap="viridis", vmin=vmin, vmax=vmax)
-                ax.set_aspect("equal")
-                ax.set_xlim(0, length)
-                ax.set_ylim(0, length)
-                ax.set_xlabel("x")
-                ax.set_ylabel("y")
+                    sc = ax.scatter(x, y, c=v, s=3, cmap="viridis", vmin=vmin, vmax=vmax)
+                ax.set_aspect("auto" if kind == "sphere" else "equal")
+                ax.set_xlim(*xlim)
+                ax.set_ylim(*ylim)
+                ax.set_xlabel(labels[0])
+                ax.set_ylabel(labels[1])
                 fig.colorbar(sc, ax=ax, shrink=0.8, label="u" if col else "difference")
             ax.set_title(label)
     fig.suptitle(title)

@@ -17,6 +17,7 @@ import subprocess
 import sys
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -139,6 +140,30 @@ def plot_trajectory(folder):
     return save(fig, folder, "trajectory.png")
 
 
+def plot_circle_law(folder):
+    """T7 circle law: the seed-mean log power of each checked mode against layer time, with
+    the predicted growth 2 lambda_k t drawn from the same start (one panel per beta)."""
+    traj = rows(os.path.join(folder, "circle_law_trajectory.csv"))
+    modes = rows(os.path.join(folder, "circle_law.csv"))
+    betas = sorted({float(r["beta"]) for r in modes})
+    if not traj or not betas:
+        return None
+    fig, axes = plt.subplots(1, len(betas), figsize=(4.5 * len(betas), 4), squeeze=False, constrained_layout=True)
+    for ax, beta in zip(axes[0], betas):
+        pts = [r for r in traj if float(r["beta"]) == beta]
+        t = np.array([float(r["t"]) for r in pts])
+        for m in (r for r in modes if float(r["beta"]) == beta and float(r["checked"]) > 0):
+            k = int(float(m["k"]))
+            y = np.array([float(r[f"mean_log_power_{k}"]) for r in pts])
+            line, = ax.plot(t, y, ".", ms=3, label=f"k = {k}")
+            ax.plot(t, y[0] + 2 * float(m["lambda_predicted"]) * t, "-", color=line.get_color(), lw=0.8)
+        ax.set_xlabel("layer time t = K tau")
+        ax.set_ylabel("mean log |c_k|^2")
+        ax.set_title(f"beta = {beta:g}: measured (dots), 2 lambda_k t (lines)")
+        ax.legend(fontsize=7)
+    return save(fig, folder, "circle_law.png")
+
+
 def main(report):
     written = []
     for name in sorted(os.listdir(report)):
@@ -151,6 +176,10 @@ def main(report):
                 written.append(out)
         if os.path.isfile(os.path.join(folder, "trajectory", "reference.csv")):
             out = plot_trajectory(folder)
+            if out:
+                written.append(out)
+        if os.path.isfile(os.path.join(folder, "circle_law_trajectory.csv")):
+            out = plot_circle_law(folder)
             if out:
                 written.append(out)
         if os.path.isfile(os.path.join(folder, "probe.csv")):

@@ -48,7 +48,8 @@ std::string duration(double s) {
 // p_max (in the whole space every token counts).
 double neighbours(const Case& c, double p_max, long n, double sigma) {
   if (c.domain.kind == DomainKind::space) return static_cast<double>(n);
-  const double k = expected_neighbours(n, p_max, MetricScore{c.metric, c.beta, sigma}, c.cutoff);
+  const double k =
+      expected_neighbours(n, p_max, MetricScore{c.metric, c.beta, sigma}, c.cutoff, c.domain.intrinsic_dim(c.dim));
   return std::min(static_cast<double>(n), std::max(1.0, k));
 }
 
@@ -58,7 +59,7 @@ Budget estimate_budget(const Case& c) {
   Budget b;
   double unknowns = 1;
   for (int n : c.grid) unknowns *= n;
-  const double cst = generator_constant(c.beta, c.dim);
+  const double cst = generator_constant(c.beta, c.domain.intrinsic_dim(c.dim));
   const double components = static_cast<double>(c.u0.size());
   double attention = 0, pde = 0;
   // Attention: one point (run, probe) or every study point.
@@ -81,7 +82,7 @@ Budget estimate_budget(const Case& c) {
     for (long n : c.study_n) {
       for (double sigma : c.study_sigma) points.push_back({n, sigma, study_layers(sigma)});
       if (c.study_path == StudyPath::optimal) {
-        const double sigma = optimal_sigma(n, c.dim, c.study_path_scale);
+        const double sigma = optimal_sigma(n, c.domain.intrinsic_dim(c.dim), c.study_path_scale);
         points.push_back({n, sigma, study_layers(sigma)});
       }
     }

@@ -11,7 +11,6 @@
 #include "attention/expression.hpp"
 #include "attention/kernel_truncated.hpp"
 #include "attention/metric.hpp"
-#include "attention/rosenblatt.hpp"
 #include "solver/app/case_checks.hpp"
 #include "solver/app/case_reader.hpp"
 
@@ -114,35 +113,6 @@ double check_metric_field(const Case& c, const TValue& f, const std::string& pat
   return g_max;
 }
 
-// The density must be positive (L_gamma and w = p^gamma need log p), and smooth enough
-// for the quasi sampler.
-void check_density(const Case& c, const Resolved& r) {
-  const Density p(c.density_expr, c.dim, c.domain);
-  if (!(p.min_raw() > 0.0)) {
-    std::ostringstream os;
-    os << "density must be positive everywhere; at (";
-    for (int d = 0; d < c.dim; ++d) os << (d ? ", " : "") << p.argmin()[d];
-    os << ") it is " << p.min_raw();
-    fail(r.values.at("density.expr"), r.path, "density.expr", os.str());
-  }
-  if (c.sampler != Sampler::quasi || p.is_uniform()) return;
-  // The quasi sampler maps lattice points through CDFs integrated from the Fourier series
-  // of p: a density the series does not resolve would be sampled wrongly.
-  if (!c.domain.periodic())
-    fail(r.values.at("density.sampler"), r.path, "density.sampler",
-         "sampler = \"quasi\" needs a uniform density in the box (its inverse Rosenblatt map is periodic); "
-         "use sampler = \"random\"");
-  const InverseRosenblatt map(p);
-  const double max_tail = 1e-8;
-  if (!(map.series_tail() <= max_tail)) {
-    std::ostringstream os;
-    os << "density is too rough for sampler = \"quasi\" (its Fourier series keeps " << map.series_tail()
-       << " of the mean in the highest modes, more than " << max_tail
-       << "); use a smoother density or sampler = \"random\"";
-    fail(r.values.at("density.expr"), r.path, "density.expr", os.str());
-  }
-}
-
 // The resolved case as JSON for the manifest (after the dimension-dependent defaults).
 Json resolved_json(const Case& c, const Resolved& r) {
   Json out = Json::object();
@@ -214,6 +184,8 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
     transport = t->is_boolean() ? (t->as_boolean() ? Transport::attract : Transport::none)
                                 : rd.choice<Transport>(*t, key("attention.transport"));
 
+  const TValue* score = r.present(key("attention.score"));  // the dot score's width comes from eps
+  const bool dot = score && score->is_string() && score->as_string().str == "dot";
   // Every key: from the file (refused when only other commands accept it), else its
   // default; a key without a default that this command requires is an error.
   for (const auto& s : case_keys()) {
@@ -225,7 +197,8 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
       r.values[s.name()] = *v;
     } else if (!s.default_toml.empty()) {
       r.values[s.name()] = parse_default(s.default_toml);
-    } else if (has(s.required_by, purpose) && !(s.name() == "initial.u0" && transport != Transport::none)) {
+    } else if (has(s.required_by, purpose) && !(s.name() == "initial.u0" && transport != Transport::none) &&
+               !(s.name() == "attention.sigma" && dot)) {
       r.missing(s, "");
     }
   }
@@ -261,6 +234,7 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   c.precision = rd.choice<Precision>(val("attention.precision"), key("attention.precision"));
   c.kernel = rd.choice<KernelChoice>(val("attention.kernel"), key("attention.kernel"));
   c.cutoff = rd.real(val("attention.cutoff"), key("attention.cutoff"));
+  c.geodesic = rd.string(val("attention.distance"), key("attention.distance")) == "geodesic";
   if (c.precision == Precision::float32 && c.beta != 2.0)
     fail(val("attention.precision"), path, "attention.precision", "float32 attention needs beta = 2");
   c.ode_rtol = rd.real(val("attention.ode_rtol"), key("attention.ode_rtol"));
@@ -276,7 +250,11 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   c.study_path_scale = rd.real(val("study.path_scale"), key("study.path_scale"));
   c.study_seeds = static_cast<int>(rd.integer(val("study.seeds"), key("study.seeds")));
   c.study_time = rd.real(val("study.time"), key("study.time"));
-  c.study_spectrum = rd.string(val("study.measure"), key("study.measure")) == "spectrum";
+  const std::string measure = rd.string(val("study.measure"), key("study.measure"));
+  c.study_spectrum = measure == "spectrum";
+  c.study_circle_law = measure == "circle_law";
+  c.study_clusters = measure == "clusters";
+  c.study_inverse_temperature = rd.real_array(val("study.inverse_temperature"), key("study.inverse_temperature"));
   c.spectrum_count = static_cast<int>(rd.integer(val("spectrum.count"), key("spectrum.count")));
   c.spectrum_tol = rd.real(val("spectrum.tol"), key("spectrum.tol"));
   c.vtk = rd.boolean(val("output.vtk"), key("output.vtk"));
@@ -306,17 +284,6 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
     c.gauss_cov = rd.matrix(*m, key("density.cov"), c.dim);
     if (auto defect = metric_defect(c.gauss_cov)) fail(*m, path, "density.cov", *defect);
   }
-  // The whole space goes with the dot-product score and the probe (section 5).
-  if (c.domain.kind == DomainKind::space && c.score != Score::dot && transport == Transport::none)
-    fail(val("domain.kind"), path, "domain.kind",
-         "the whole space has no PDE grid; metric attention runs on the torus or in the box (use score = \"dot\" "
-         "with attnpde probe, or token transport, here)");
-  if (c.score == Score::dot && c.domain.kind != DomainKind::space)
-    fail(val("attention.score"), path, "attention.score",
-         "dot-product attention is probed on a Gaussian token cloud: set domain.kind = \"space\"");
-  if (c.score == Score::dot && purpose != Purpose::probe)
-    fail(val("attention.score"), path, "attention.score",
-         "dot-product attention has no diffusion limit to compare with (docs/theory.md section 5); use attnpde probe");
   // A scalar field, or a vector field as an array of expressions (one per component).
   if (const TValue* u0 = r.present(key("initial.u0"))) {
     if (u0->is_array()) {
@@ -343,11 +310,12 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   // Node counts per direction: one entry per dimension, or `fallback` in every direction.
   auto nodes_per_direction = [&](const std::string& name, int fallback) {
     const TValue* g = r.present(key(name));
-    if (!g) return std::vector<int>(static_cast<std::size_t>(c.dim), fallback);
+    const int dim = c.domain.kind == DomainKind::sphere ? 1 : c.dim;  // the circle's grid is in arc length
+    if (!g) return std::vector<int>(static_cast<std::size_t>(dim), fallback);
     const auto nodes = rd.integer_array(*g, key(name));
-    if (static_cast<int>(nodes.size()) != c.dim)
+    if (static_cast<int>(nodes.size()) != dim)
       fail(*g, path, name,
-           "expected " + std::to_string(c.dim) + " entries (one per dimension), got " + std::to_string(nodes.size()));
+           "expected " + std::to_string(dim) + " entries (one per dimension), got " + std::to_string(nodes.size()));
     std::vector<int> out;
     for (long v : nodes) out.push_back(static_cast<int>(v));
     return out;
@@ -365,13 +333,13 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   const TValue* out_dir = r.present(key("output.dir"));
   c.out_dir = out_dir ? rd.string(*out_dir, key("output.dir")) : "results/" + c.name;
   if (c.out_dir.empty()) fail(val("output.dir"), path, "output.dir", "must not be empty");
-  if (c.domain.kind != DomainKind::space) check_density(c, r);
 
   if (c.transport != Transport::none && c.depth == Depth::continuous)
     fail(val("attention.transport"), path, "attention.transport",
          "token transport moves tokens layer by layer; it has no continuous depth");
   // A transport study measures the error against an exact reference (docs/theory.md 5b).
-  if (c.transport != Transport::none && for_study && transport_reference(c) == TransportReference::none)
+  if (c.transport != Transport::none && for_study && transport_reference(c) == TransportReference::none &&
+      !c.study_circle_law && !c.study_clusters)
     fail(val("attention.transport"), path, "attention.transport",
          "a transport study needs an exact reference: Gaussian tokens in `space` with the softmax normalization "
          "and beta = 2, or `repel` on the torus");
@@ -380,7 +348,7 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
       const Where w = r.section_where("study");
       throw InputError(w.file, w.line, w.column, "study.n", "a study needs a non-empty list of token counts");
     }
-    if (c.study_sigma.empty() && c.study_path != StudyPath::optimal)
+    if (c.study_sigma.empty() && c.study_path != StudyPath::optimal && !c.study_circle_law && !c.study_clusters)
       fail(val("study.path"), path, "study.sigma", "a study needs sigma values or path = \"optimal\"");
   }
 
@@ -391,6 +359,8 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
     const Where w = r.section_where(key(name).section);
     throw InputError(w.file, w.line, w.column, name, message);
   };
+  check_domain(c, r.present(key("attention.sigma")) != nullptr, fail_at);
+  if (c.domain.kind != DomainKind::space) check_density(c, fail_at);
   check_derived(c, g_max, fail_at);
   check_expressions(c, fail_at);
   c.resolved = resolved_json(c, r);

@@ -86,7 +86,8 @@ struct Case {
   Transport transport = Transport::none;
   Precision precision = Precision::float64;
   KernelChoice kernel = KernelChoice::automatic;
-  double cutoff = 0;  ///< truncated kernel: neighbours within d_M <= cutoff sigma
+  double cutoff = 0;      ///< truncated kernel: neighbours within d_M <= cutoff sigma
+  bool geodesic = false;  ///< sphere: arc length instead of the chordal distance
   double ode_rtol = 0, ode_atol = 0;
   // [initial]
   std::vector<std::string> u0;  ///< one expression per component (scalar u: one)
@@ -105,8 +106,11 @@ struct Case {
   StudyPath study_path = StudyPath::none;
   double study_path_scale = 0;
   int study_seeds = 0;
-  double study_time = 0;        ///< > 0: fixed horizon, layers = round(time / (tau c sigma^2))
-  bool study_spectrum = false;  ///< study.measure = "spectrum": eigenpair errors (T6)
+  double study_time = 0;                          ///< > 0: fixed horizon, layers = round(time / (tau c sigma^2))
+  bool study_spectrum = false;                    ///< study.measure = "spectrum": eigenpair errors (T6)
+  bool study_circle_law = false;                  ///< study.measure = "circle_law": mode growth on S^1 (T7)
+  bool study_clusters = false;                    ///< study.measure = "clusters": clustering phase diagram
+  std::vector<double> study_inverse_temperature;  ///< circle law: the betas = 1 / eps
   // [spectrum]
   int spectrum_count = 0;
   double spectrum_tol = 0;

@@ -5,8 +5,11 @@
 #include <sstream>
 
 #include "attention/constants.hpp"
+#include "attention/density.hpp"
 #include "attention/expression.hpp"
 #include "attention/kernel_truncated.hpp"
+#include "attention/rosenblatt.hpp"
+#include "attention/sphere.hpp"
 
 namespace attnpde {
 
@@ -67,19 +70,115 @@ std::string at_point(const double* x, int dim) {
 
 }  // namespace
 
+void check_domain(Case& c, bool sigma_given, const FailAt& fail_at) {
+  const bool dot = c.score == Score::dot, sphere = c.domain.kind == DomainKind::sphere;
+  const bool space = c.domain.kind == DomainKind::space;
+  if (c.geodesic && !sphere) fail_at("attention.distance", "the geodesic distance is that of the sphere");
+  if (space && !dot && c.transport == Transport::none)
+    fail_at("domain.kind",
+            "the whole space has no PDE grid; metric attention runs on the torus, in the box or on the sphere (use "
+            "score = \"dot\", or token transport, here)");
+  if (dot && !space && !sphere)
+    fail_at("attention.score",
+            "dot-product attention runs on a Gaussian token cloud (domain.kind = \"space\") or on the sphere");
+  if (dot && c.transport != Transport::none && !sphere)
+    fail_at("attention.transport",
+            "token transport with the dot score runs on the sphere (tokens projected back to it); use score = "
+            "\"metric\" here");
+  if ((c.study_circle_law || c.study_clusters) && c.purpose == Purpose::study) {
+    if (!sphere || (c.study_circle_law && c.dim != 2) || !dot || c.transport != Transport::attract)
+      fail_at("study.measure", std::string(c.study_circle_law ? "the circle law is measured on the circle (dim = 2)"
+                                                              : "clustering phase diagrams run on the sphere") +
+                                   " (domain.kind = \"sphere\") with score = \"dot\" and transport = \"attract\"");
+    if (c.study_inverse_temperature.empty())
+      fail_at("study.inverse_temperature", "this study needs a list of inverse temperatures beta");
+    if (!c.dot_B.isIdentity(0.0)) fail_at("attention.B", "the study varies beta = 1 / eps with B = I");
+  }
+  if (dot && space) {
+    if (c.purpose != Purpose::probe && c.purpose != Purpose::run)
+      fail_at("attention.score",
+              "dot-product attention in the whole space has no diffusion limit to compare with (docs/theory.md "
+              "section 5); use attnpde probe, or attnpde run (layers without a PDE)");
+    if (c.purpose == Purpose::run && c.normalization.kind != NormalizationKind::softmax)
+      fail_at("attention.normalization", "the dot score runs with the softmax normalization");
+    if (c.purpose == Purpose::run && c.depth == Depth::continuous)
+      fail_at("attention.depth", "the dot score in the whole space runs layers (no layer time c sigma^2)");
+    if (c.purpose == Purpose::run && c.kernel == KernelChoice::truncated)
+      fail_at("attention.kernel", "the dot score has no cutoff: use the dense kernel");
+  }
+  if (!sphere) return;
+  if (c.dim != 2 && c.dim != 3) fail_at("domain.dim", "the sphere is S^1 in R^2 or S^2 in R^3: dim = 2 or 3");
+  if (c.purpose != Purpose::run && c.purpose != Purpose::study)
+    fail_at("domain.kind",
+            std::string("the sphere runs with attnpde run and attnpde study, not attnpde ") + purpose_name(c.purpose));
+  if (!c.metric.isIdentity(0.0))
+    fail_at("attention.metric", "on the sphere the distance is that of the sphere itself: M = I (leave it out)");
+  if (dot) {
+    const double b = c.dot_B(0, 0);
+    if (!(b > 0) || !c.dot_B.isApprox(b * Eigen::MatrixXd::Identity(c.dim, c.dim), 0.0))
+      fail_at("attention.B",
+              "on the sphere the dot score has a diffusion limit for B = b I with b > 0 only (other B tilt the "
+              "density by exp(x^T B x / 2 eps))");
+    if (c.geodesic) fail_at("attention.distance", "the dot score of unit tokens is chordal: |x - y|^2 = 2 - 2 x.y");
+    if (sigma_given)
+      fail_at("attention.sigma",
+              "the dot score's width follows from its temperature: sigma = sqrt(2 eps / b); set "
+              "attention.eps instead");
+    if (c.purpose == Purpose::study && !c.study_circle_law && !c.study_clusters)
+      fail_at("attention.score", "a study varies sigma: use score = \"metric\" (the same attention on the sphere)");
+    // exp(x.B y / eps) = exp(-b |x - y|^2 / (2 eps)) up to factors that cancel on the sphere.
+    c.beta = 2.0;
+    c.sigma = std::sqrt(2.0 * c.dot_eps / b);
+  }
+  Density p(c.density_expr, c.dim, c.domain);
+  if (c.dim == 3 && c.transport == Transport::none && !p.is_uniform())
+    fail_at("density.expr",
+            "on S^2 the dynamics reference is the exact heat semigroup of spherical harmonics, which needs a "
+            "uniform density (use the circle, dim = 2, for a non-uniform one)");
+}
+
+// The density must be positive (L_gamma and w = p^gamma need log p), and smooth enough
+// for the quasi sampler.
+void check_density(const Case& c, const FailAt& fail_at) {
+  const Density p(c.density_expr, c.dim, c.domain);
+  if (!(p.min_raw() > 0.0)) {
+    std::ostringstream os;
+    os << "density must be positive everywhere; at (";
+    for (int d = 0; d < c.dim; ++d) os << (d ? ", " : "") << p.argmin()[d];
+    os << ") it is " << p.min_raw();
+    fail_at("density.expr", os.str());
+  }
+  // The circle's quasi sampler inverts a tabulated CDF (any positive p).
+  if (c.sampler != Sampler::quasi || p.is_uniform() || (c.domain.kind == DomainKind::sphere && c.dim == 2)) return;
+  // The quasi sampler maps lattice points through CDFs integrated from the Fourier series
+  // of p: a density the series does not resolve would be sampled wrongly.
+  if (!c.domain.periodic())
+    fail_at("density.sampler",
+            "sampler = \"quasi\" needs a uniform density in the box and on S^2; use sampler = \"random\"");
+  const InverseRosenblatt map(p);
+  const double max_tail = 1e-8;
+  if (!(map.series_tail() <= max_tail)) {
+    std::ostringstream os;
+    os << "density is too rough for sampler = \"quasi\" (its Fourier series keeps " << map.series_tail()
+       << " of the mean in the highest modes, more than " << max_tail
+       << "); use a smoother density or sampler = \"random\"";
+    fail_at("density.expr", os.str());
+  }
+}
+
 std::vector<double> sigmas_used(const Case& c) {
   std::vector<double> s;
   if (c.sigma > 0) s.push_back(c.sigma);
   if (c.purpose == Purpose::study) {
     s.insert(s.end(), c.study_sigma.begin(), c.study_sigma.end());
     if (c.study_path == StudyPath::optimal)
-      for (long n : c.study_n) s.push_back(optimal_sigma(n, c.dim, c.study_path_scale));
+      for (long n : c.study_n) s.push_back(optimal_sigma(n, c.domain.intrinsic_dim(c.dim), c.study_path_scale));
   }
   return s;
 }
 
 void check_derived(const Case& c, double g_max, const FailAt& fail_at) {
-  const double cst = generator_constant(c.beta, c.dim);
+  const double cst = generator_constant(c.beta, c.domain.intrinsic_dim(c.dim));
   if (!normal_positive(cst))
     fail_at("attention.beta", "beta = " + num(c.beta) + " gives the constant c(beta, n) = " + num(cst) +
                                   ", not a finite positive number");
@@ -153,16 +252,20 @@ void check_expressions(const Case& c, const FailAt& fail_at) {
       if (v == "t")
         fail_at(item.key, "expression \"" + item.e.text() + "\" uses the time t, which it cannot depend on");
   if (c.domain.kind == DomainKind::space) return;
-  for_each_grid_point(c, [&](const double* x) {
+  const bool sphere = c.domain.kind == DomainKind::sphere;
+  const auto check = [&](const double* x) {
     for (const auto& item : list) {
       const double v = item.e.at(x, c.dim);
       if (!std::isfinite(v))
         fail_at(item.key, "expression \"" + item.e.text() + "\" is " + num(v) + " at " + at_point(x, c.dim) +
-                              " (a grid point of the PDE)");
+                              (sphere ? " (a point of the sphere)" : " (a grid point of the PDE)"));
       if (item.positive && !(v > 0))
         fail_at(item.key, "density must be positive everywhere; at " + at_point(x, c.dim) + " it is " + num(v));
     }
-  });
+  };
+  if (!sphere) return for_each_grid_point(c, check);
+  // The sphere: its quadrature points (those of the density's normalization and more).
+  for (const auto& x : sphere_quadrature(c.dim, c.dim == 2 ? 8192 : 160).points) check(x.data());
 }
 
 std::vector<std::string> regime_warnings(const Case& c) {
@@ -187,8 +290,10 @@ std::vector<std::string> regime_warnings(const Case& c) {
   if (ns.empty()) return out;
   const long n_min = *std::min_element(ns.begin(), ns.end());
   // Mean token spacing in d_M units: (volume sqrt(det M) / N)^(1/n).
-  const double volume = std::pow(c.domain.length(), c.dim);
-  const double spacing = std::pow(volume * std::sqrt(c.metric.determinant()) / static_cast<double>(n_min), 1.0 / c.dim);
+  const int n_dim = c.domain.intrinsic_dim(c.dim);
+  const double volume =
+      c.domain.kind == DomainKind::sphere ? (n_dim == 1 ? 2.0 * M_PI : 4.0 * M_PI) : std::pow(c.domain.length(), c.dim);
+  const double spacing = std::pow(volume * std::sqrt(c.metric.determinant()) / static_cast<double>(n_min), 1.0 / n_dim);
   for (double sigma : sigmas_used(c)) {
     // Below half the spacing a token's nearest neighbour weighs less than exp(-4): A is
     // close to the identity.

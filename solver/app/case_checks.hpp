@@ -23,6 +23,18 @@ inline constexpr double max_pde_steps = 1e9;
 /// Deepest nesting of arrays and inline tables a case file may use.
 inline constexpr int max_toml_depth = 32;
 
+/// Which domains go with which scores and commands (docs/theory.md sections 5 and 9): the
+/// whole space with the dot score (probe; run without a PDE) or token transport; the
+/// sphere S^1 or S^2 with M = I for run and study, S^2 with a uniform density (its
+/// reference is the exact harmonic semigroup). The dot score on the sphere with B = b I
+/// becomes metric attention with beta = 2 and sigma = sqrt(2 eps / b) here, in `c`.
+/// `sigma_given`: attention.sigma is in the file.
+void check_domain(Case& c, bool sigma_given, const FailAt& fail_at);
+
+/// The density is positive (L_gamma and w = p^gamma need log p) and smooth enough for the
+/// quasi sampler (its Fourier tail on the torus; uniform in the box and on S^2).
+void check_density(const Case& c, const FailAt& fail_at);
+
 /// The sigma values a case will run with (attention.sigma and the study's).
 std::vector<double> sigmas_used(const Case& c);
 

@@ -75,15 +75,19 @@ std::vector<KeySpec> make_keys() {
           spec("domain", "kind", T::string, "\"torus\"",
                "Domain: `torus` = the flat torus [0, 2 pi)^dim, minimum-image distances; `box` = [0, 1]^dim, "
                "tokens inside, zero-flux limit (errors split into interior and boundary layer); `space` = R^dim "
-               "with Gaussian tokens N(density.mean, density.cov), for `score = \"dot\"` with `attnpde probe`, or for "
-               "token transport with the metric score (docs/theory.md section 6)."),
-          {"torus", "box", "space"}),
+               "with Gaussian tokens N(density.mean, density.cov), for `score = \"dot\"` (`probe`, and `run` without "
+               "a PDE), or for token transport with the metric score (docs/theory.md section 6); `sphere` = the unit "
+               "sphere S^(dim-1) in R^dim (dim 2 or 3; tokens as ambient points, M = I; limit: the weighted "
+               "Laplace-Beltrami operator, docs/theory.md section 9)."),
+          {"torus", "box", "space", "sphere"}),
       ranged(spec("domain", "dim", T::integer, "", "Space dimension n."), 1, 3),
       spec("density", "expr", T::expression, "\"1\"",
-           "Token density p(x, y, z) up to a constant (normalized numerically); must be > 0 everywhere."),
+           "Token density p(x, y, z) up to a constant (normalized numerically); must be > 0 everywhere (on the "
+           "sphere: in the ambient coordinates, > 0 on the sphere)."),
       choice(used(spec("density", "sampler", T::string, "\"random\"",
                        "`random`: i.i.d. rejection sampling (seeded); `quasi`: shifted rank-1 lattice mapped "
-                       "through the inverse Rosenblatt transform of p (smooth p only)."),
+                       "through the inverse Rosenblatt transform of p (smooth p only); on the circle the lattice "
+                       "through the inverse CDF in arc length, on S^2 the spherical Fibonacci lattice (uniform p)."),
                   R | S | Q | X),
              {"random", "quasi"}),
       computed(used(spec("density", "mean", T::real_array, "",
@@ -100,20 +104,28 @@ std::vector<KeySpec> make_keys() {
                   R | S | Q | X),
              0, 9.2e18),
       choice(used(spec("attention", "score", T::string, "\"metric\"",
-                       "Score rho: `metric` = d_M(x, y)^beta; `dot` = -x^T B y at temperature eps (domain `space`, "
-                       "`attnpde probe` only: no diffusion limit, docs/theory.md section 5)."),
+                       "Score rho: `metric` = d_M(x, y)^beta; `dot` = -x^T B y at temperature eps. In `space` "
+                       "(`probe`; `run` evolves the values without a PDE: no diffusion limit, docs/theory.md "
+                       "section 5); on the sphere with B = b I it is metric attention with beta = 2 and "
+                       "sigma = sqrt(2 eps / b) (`run`, `study`; section 9)."),
                   R | S | Q),
              {"metric", "dot"}),
       computed(used(spec("attention", "B", T::real_matrix, "",
-                         "`dot` score: the matrix B = W_Q^T W_K / sqrt(d) (dim x dim)."),
-                    Q),
+                         "`dot` score: the matrix B = W_Q^T W_K / sqrt(d) (dim x dim; on the sphere b I, b > 0)."),
+                    R | S | Q),
                "identity"),
-      ranged(unit(used(spec("attention", "eps", T::real, "1", "`dot` score: temperature eps."), Q), "score units"), 0,
-             inf, true),
+      ranged(
+          unit(used(spec("attention", "eps", T::real, "1", "`dot` score: temperature eps."), R | S | Q), "score units"),
+          0, inf, true),
       computed(spec("attention", "metric", T::real_matrix, "",
                     "Learned metric M (dim x dim, symmetric positive definite); the limit has G = M^-1."),
                "identity"),
       ranged(spec("attention", "beta", T::real, "2", "Exponent beta of the distance; eps = sigma^beta."), 0, 64, true),
+      choice(used(spec("attention", "distance", T::string, "\"chordal\"",
+                       "On the sphere: `chordal` = |x - y| (the ambient distance), `geodesic` = the arc length "
+                       "2 asin(|x - y| / 2). Both have the same limit; elsewhere only `chordal` (d_M)."),
+                  R | S),
+             {"chordal", "geodesic"}),
       ranged(unit(required(used(spec("attention", "sigma", T::real, "",
                                      "Kernel width sigma; `pde` needs it only when `pde.t_end` = 0 (the horizon t_K)."),
                                 R | P | Q | X),
@@ -182,7 +194,9 @@ std::vector<KeySpec> make_keys() {
                     "component evolves by the same A and the same PDE; errors are taken over all components)."),
                R | S | P),
           "required by run, study and pde (not by token transport)"),
-      ranged(computed(used(spec("pde", "grid", T::integer_array, "", "Grid nodes per direction (dim entries)."),
+      ranged(computed(used(spec("pde", "grid", T::integer_array, "",
+                                "Grid nodes per direction (dim entries; on the circle one: the arc length theta; "
+                                "S^2 has no grid, its reference is spectral)."),
                            R | S | P | X),
                       "64 per direction"),
              8, 1 << 14),
@@ -235,9 +249,17 @@ std::vector<KeySpec> make_keys() {
       choice(used(spec("study", "measure", T::string, "\"layers\"",
                        "What every study point measures: `layers` = the generator (T1) and dynamics (T2) errors; "
                        "`spectrum` = the eigenvalue and eigenvector errors of `attnpde spectrum`, fitted per "
-                       "eigenvalue cluster (T6)."),
+                       "eigenvalue cluster (T6); `circle_law` = the growth rates of the Fourier modes of tokens "
+                       "on the circle moved by dot-product attention at each study.inverse_temperature (T7, "
+                       "docs/theory.md section 9); `clusters` = a clustering phase diagram of dot-product transport "
+                       "on the sphere over study.inverse_temperature and the seeds (clusters.csv, phase.csv)."),
                   S),
-             {"layers", "spectrum"}),
+             {"layers", "spectrum", "circle_law", "clusters"}),
+      ranged(used(spec("study", "inverse_temperature", T::real_array, "[]",
+                       "`circle_law`, `clusters`: the inverse temperatures beta = 1 / eps of the dot score (B = I) "
+                       "on the sphere."),
+                  S),
+             0, 1e3, true),
       ranged(used(spec("spectrum", "count", T::integer, "10",
                        "Eigenpairs m of `attnpde spectrum`: the m smallest eigenvalues of -(A - I)/(c sigma^2) and of "
                        "the FD operator."),
@@ -276,44 +298,14 @@ std::vector<KeySpec> make_keys() {
                 "Write VTK files: `run` tokens.pvd and fields.pvd, `pde` fields.pvd, `spectrum` tokens.vtu and "
                 "fd_modes.vti."),
            R | P | X),
-      ranged(used(spec("output", "every", T::integer, "0", "Write fields every k layers; 0 = about 10 frames."), R), 0,
-             1e7),
+      ranged(used(spec("output", "every", T::integer, "0",
+                       "Write fields every k layers (a `clusters` study: its diagnostics); 0 = about 10 frames."),
+                  R | S),
+             0, 1e7),
   };
 }
 
-std::string number_text(double v) {
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
-
 }  // namespace
-
-const char* purpose_name(Purpose p) {
-  switch (p) {
-    case Purpose::run:
-      return "run";
-    case Purpose::study:
-      return "study";
-    case Purpose::pde:
-      return "pde";
-    case Purpose::probe:
-      return "probe";
-    case Purpose::spectrum:
-      return "spectrum";
-  }
-  return "?";
-}
-
-std::string KeySpec::commands_doc(Commands set) const {
-  if (set == all_commands) return "all";
-  std::string out;
-  for (int k = 0; k < purpose_count; ++k)
-    if (has(set, static_cast<Purpose>(k)))
-      out += (out.empty() ? "" : ", ") + std::string(purpose_name(static_cast<Purpose>(k)));
-  return out;
-}
 
 int choice_index(const KeySpec& spec, const std::string& text) {
   for (std::size_t k = 0; k < spec.choices.size(); ++k)
@@ -330,62 +322,6 @@ const KeySpec* find_key(const std::string& section, const std::string& key) {
   for (const auto& k : case_keys())
     if (k.section == section && k.key == key) return &k;
   return nullptr;
-}
-
-std::string type_name(KeyType t) {
-  switch (t) {
-    case KeyType::integer:
-      return "integer";
-    case KeyType::real:
-      return "real";
-    case KeyType::string:
-      return "string";
-    case KeyType::boolean:
-      return "boolean";
-    case KeyType::expression:
-      return "expression";
-    case KeyType::integer_array:
-      return "integer array";
-    case KeyType::real_array:
-      return "real array";
-    case KeyType::real_matrix:
-      return "real matrix";
-    case KeyType::expression_array:
-      return "expression array";
-    case KeyType::expression_matrix:
-      return "expression matrix";
-    case KeyType::string_array:
-      return "string array";
-  }
-  return "?";
-}
-
-std::string KeySpec::range_doc() const {
-  if (!choices.empty()) {
-    std::string s;
-    for (const auto& c : choices) {
-      if (!s.empty()) s += ", ";
-      s += "`" + c + "`";
-    }
-    return s;
-  }
-  if (type == KeyType::string || type == KeyType::string_array || type == KeyType::boolean ||
-      type == KeyType::expression || type == KeyType::expression_array || type == KeyType::expression_matrix)
-    return "";
-  if (std::isinf(min) && std::isinf(max)) return "";
-  std::ostringstream os;
-  os << (min_open ? '(' : '[') << number_text(min) << ", " << number_text(max)
-     << (max_open || std::isinf(max) ? ')' : ']');
-  return os.str();
-}
-
-std::string case_keys_markdown() {
-  std::ostringstream os;
-  os << "| key | type | default | range | unit | used by | meaning |\n|---|---|---|---|---|---|---|\n";
-  for (const auto& k : case_keys())
-    os << "| `" << k.name() << "` | " << type_name(k.type) << " | " << k.default_doc << " | " << k.range_doc() << " | "
-       << k.unit << " | " << k.commands_doc(k.used_by) << (k.exclusive ? " only" : "") << " | " << k.doc << " |\n";
-  return os.str();
 }
 
 }  // namespace attnpde

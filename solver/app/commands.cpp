@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "postprocess/tables.hpp"
+#include "solver/app/dot_command.hpp"
 #include "solver/app/pde_command.hpp"
 #include "solver/app/probe_command.hpp"
 #include "solver/app/run_command.hpp"
@@ -37,14 +38,26 @@ std::string run(const Case& c, const RunSettings& s) {
             reference ? "reference.csv," : "", c.vtk ? ",tokens.pvd" : "");
     return out;
   }
+  if (c.score == Score::dot && c.domain.kind == DomainKind::space) {
+    const auto d = run_dot_case(c, s);
+    if (!is_root_rank()) return out;
+    appendf(out, "case %s: dot-product attention on %ld Gaussian tokens in R^%d, eps = %g, tau = %g, layers = %d\n",
+            c.name.c_str(), d.n, c.dim, d.eps, d.tau, d.layers);
+    appendf(out, "no PDE beside the layers: the dot score has no diffusion limit here (docs/theory.md section 5)\n");
+    appendf(out, "relative change of u over the layers: %.4e\n", d.change);
+    appendf(out, "outputs: %s/{tokens.csv,summary.csv,manifest.json%s}\n", s.shown_dir.c_str(),
+            c.vtk ? ",tokens.pvd" : "");
+    return out;
+  }
   const auto r = run_case(c, s);
   if (!is_root_rank()) return out;
   appendf(out, "case %s: N = %ld, sigma = %g, tau = %g, layers = %d, t = %.6g\n", c.name.c_str(), r.n, r.sigma, r.tau,
           r.layers, r.t);
   appendf(out, "generator error (T1): l2 %.4e  max %.4e\n", r.generator.l2, r.generator.max);
   appendf(out, "dynamics error  (T2): l2 %.4e  max %.4e\n", r.dynamics.l2, r.dynamics.max);
-  appendf(out, "outputs: %s/{tokens.csv,summary.csv,manifest.json%s}\n", s.shown_dir.c_str(),
-          c.vtk ? ",tokens.pvd,fields.pvd" : "");
+  const bool grid = !(c.domain.kind == DomainKind::sphere && c.dim == 3);  // S^2: no grid, no fields.pvd
+  appendf(out, "outputs: %s/{tokens.csv,summary.csv,manifest.json%s%s}\n", s.shown_dir.c_str(),
+          c.vtk ? ",tokens.pvd" : "", c.vtk && grid ? ",fields.pvd" : "");
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include "attention/continuous.hpp"
 #include "attention/kernel_truncated.hpp"
 #include "attention/metric.hpp"
+#include "attention/sphere.hpp"
 #include "discretization/operator.hpp"
 #include "discretization/reference.hpp"
 
@@ -59,14 +60,18 @@ Problem::Problem(const Case& c)
       u0_(c.u0.begin(), c.u0.end()),
       p_expr_(c.density_expr),
       G_(metric_inverse(c.metric)) {
-  cst_ = generator_constant(c.beta, c.dim);
+  cst_ = generator_constant(c.beta, domain().intrinsic_dim(c.dim));
   norm_ = c.normalization;
   gamma_ = normalization_gamma(norm_);  // docs/theory.md section 2
   // Planted errors of `attnpde verify --plant` (the verifier's self-test): each must make
   // the matching target fail.
   if (c.plant == PlantedError::constant) cst_ *= 1.25;
   if (c.plant == PlantedError::gamma) gamma_ += 1.0;
-  pde_G_ = c.plant == PlantedError::pde_half_diffusion ? Eigen::MatrixXd(0.5 * G_) : G_;
+  // On the circle the PDE runs in arc length: G = 1 (the sphere's metric is the identity).
+  const Eigen::MatrixXd grid_G = domain().kind == DomainKind::sphere ? Eigen::MatrixXd::Identity(1, 1) : G_;
+  pde_G_ = c.plant == PlantedError::pde_half_diffusion ? Eigen::MatrixXd(0.5 * grid_G) : grid_G;
+  if (!has_grid())
+    for (const auto& u : u0_) heat_.emplace_back(u);
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(G_);
   g_max_ = eig.eigenvalues().maxCoeff();
 }
@@ -112,9 +117,14 @@ std::vector<double> Problem::generator_reference(const Tokens& t) const {
     for (std::size_t j = 0; j < n; ++j) {
       const auto x = t.point(j);
       lu[k * n + j] = c_.verify_conformal ? conformal_laplace_beltrami(u0_[k], p_expr_, c_.metric, x.data())
-                                          : continuum_generator(u0_[k], p_expr_, G_, gamma_, x.data(), c_.dim);
+                                          : generator_at(u0_[k], x.data());
     }
   return lu;
+}
+
+double Problem::generator_at(const Expression& u, const double* x) const {
+  return domain().kind == DomainKind::sphere ? sphere_generator(u, p_expr_, gamma_, x, c_.dim)
+                                             : continuum_generator(u, p_expr_, G_, gamma_, x, c_.dim);
 }
 
 KernelChoice Problem::choose_kernel(long n, double sigma) const {
@@ -124,7 +134,8 @@ KernelChoice Problem::choose_kernel(long n, double sigma) const {
   const double p_max = p_.max_raw() / p_.integral();
   const bool fits = search_radius_fits(domain(), search_radius(c_.metric, sigma, c_.cutoff));
   const long min_tokens = 20000;
-  return n >= min_tokens && fits && expected_neighbours(n, p_max, s, c_.cutoff) <= 0.1 * static_cast<double>(n)
+  const int n_dim = domain().intrinsic_dim(c_.dim);
+  return n >= min_tokens && fits && expected_neighbours(n, p_max, s, c_.cutoff, n_dim) <= 0.1 * static_cast<double>(n)
              ? KernelChoice::truncated
              : KernelChoice::dense;
 }
@@ -153,7 +164,23 @@ SplitErrors Problem::generator_error(const AttentionKernel& k, const Tokens& t, 
 
 double Problem::weight(const double* x) const {
   // w = p^gamma; the normalization of p cancels in w^-1 div(w G grad u).
-  return std::pow(p_(x), gamma_);
+  return std::pow(p_(grid_point(x).data()), gamma_);
+}
+
+std::array<double, 3> Problem::grid_point(const double* x) const {
+  if (domain().kind == DomainKind::sphere) return circle_point(x[0]);
+  std::array<double, 3> y{};
+  for (int d = 0; d < c_.dim; ++d) y[static_cast<std::size_t>(d)] = x[d];
+  return y;
+}
+
+std::vector<double> Problem::harmonic_at_tokens(double t, const Tokens& tokens) const {
+  std::vector<double> out;
+  for (const auto& h : heat_) {
+    const auto v = h.at(t, {tokens.coord[0].data(), tokens.coord[1].data(), tokens.coord[2].data()}, tokens.size());
+    out.insert(out.end(), v.begin(), v.end());
+  }
+  return out;
 }
 
 MatOwner Problem::limit_operator(const Grid& grid, double* g_max_out) const {
@@ -208,7 +235,7 @@ std::vector<std::unique_ptr<PdeSolver>> Problem::make_pdes(const Grid& grid) con
   // w = p^gamma is constant (p uniform or gamma = 0) and there is no drift, else transform-
   // preconditioned GMRES. (A full G in the box would leave its mixed terms out of the DCT
   // symbol, and the iteration count would grow with the grid: multigrid there.)
-  if (c_.metric_field.empty() && (domain().periodic() || pde_G_.isDiagonal())) {
+  if (c_.metric_field.empty() && (grid_domain().periodic() || pde_G_.isDiagonal())) {
     opt.fourier_metric = pde_G_;
     opt.fourier_exact = c_.drift.empty() && (p_.is_uniform() || gamma_ == 0.0);
   }
@@ -220,19 +247,25 @@ std::vector<std::unique_ptr<PdeSolver>> Problem::make_pdes(const Grid& grid) con
     const Expression& u0 = u0_[k];
     solvers.push_back(std::make_unique<PdeSolver>(
         grid, k + 1 < u0_.size() ? std::move(copy) : std::move(op),
-        [&u0, dim](const double* x) { return u0.at(x, dim); }, opt, g_max));
+        [this, &u0, dim](const double* x) { return u0.at(grid_point(x).data(), dim); }, opt, g_max));
   }
   return solvers;
 }
 
 GridInterpolator Problem::interpolator(const Grid& grid, const PdeSolver& pde) const {
-  return GridInterpolator(c_.dim, grid.nodes(), pde.gather(), domain());
+  return interpolator(grid, pde.gather());
+}
+
+GridInterpolator Problem::interpolator(const Grid& grid, std::vector<double> values) const {
+  return GridInterpolator(grid_dim(), grid.nodes(), std::move(values), grid_domain());
 }
 
 std::vector<double> Problem::at_tokens(const GridInterpolator& f, const Tokens& t) const {
   std::vector<double> v(t.size());
+  const bool circle = domain().kind == DomainKind::sphere;
   for (std::size_t j = 0; j < t.size(); ++j) {
-    const auto x = t.point(j);
+    auto x = t.point(j);
+    if (circle) x[0] = circle_angle(x[0], x[1]);
     v[j] = f(x.data());
   }
   return v;

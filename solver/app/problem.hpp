@@ -5,6 +5,7 @@
 // here; the measurement of one (N, sigma, seed) point is in solver/app/point.hpp.
 
 #include <Eigen/Dense>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@
 #include "attention/normalization.hpp"
 #include "discretization/grid.hpp"
 #include "discretization/interpolate.hpp"
+#include "discretization/sphere_heat.hpp"
 #include "solver/app/case.hpp"
 #include "solver/pde_solver.hpp"
 
@@ -44,6 +46,19 @@ class Problem {
   const Expression& density_expression() const { return p_expr_; }
   const Domain& domain() const { return p_.domain(); }
   bool has_boundary() const { return p_.domain().kind == DomainKind::box; }
+  /// The limit PDE's side (docs/theory.md section 9 for the sphere): a finite-difference
+  /// grid on the torus, in the box and on the circle (the periodic arc-length coordinate
+  /// theta, nodes theta_i = 2 pi i / n); on S^2 no grid but the exact heat semigroup of
+  /// spherical harmonics (uniform density).
+  bool has_grid() const { return !(domain().kind == DomainKind::sphere && c_.dim == 3); }
+  int grid_dim() const { return domain().kind == DomainKind::sphere ? 1 : c_.dim; }
+  Domain grid_domain() const { return domain().kind == DomainKind::sphere ? Domain{DomainKind::torus} : domain(); }
+  /// The token-space point of grid coordinates x: x itself, or (cos theta, sin theta) on
+  /// the circle.
+  std::array<double, 3> grid_point(const double* x) const;
+  /// S^2: u(t) of every component at the tokens (solver of the limit: SphereHeat).
+  std::vector<double> harmonic_at_tokens(double t, const Tokens& tokens) const;
+  const std::vector<SphereHeat>& harmonic_expansions() const { return heat_; }
   /// Width of the boundary layer: tokens closer than this to a wall of the box.
   static double boundary_layer_width(double sigma) { return 3.0 * sigma; }
   SplitErrors split_errors(const std::vector<double>& approx, const std::vector<double>& exact, const Tokens& t,
@@ -55,7 +70,7 @@ class Problem {
   double g_max() const { return g_max_; }
   /// t_K = K tau c sigma^2 of this case (attention/constants.hpp).
   double layer_time(long layers, double sigma) const;
-  MetricScore score(double sigma) const { return MetricScore{c_.metric, c_.beta, sigma, c_.precision}; }
+  MetricScore score(double sigma) const { return MetricScore{c_.metric, c_.beta, sigma, c_.precision, c_.geodesic}; }
 
   Tokens sample(long n, std::uint64_t seed) const;
   /// Components of u (1 for a scalar field). Values at the tokens are stored component by
@@ -64,6 +79,8 @@ class Problem {
   std::vector<double> initial_values(const Tokens& t) const;
   /// p at the tokens.
   std::vector<double> density_values(const Tokens& t) const;
+  /// L_gamma u at the point x of the domain (flat, or the sphere's, section 9).
+  double generator_at(const Expression& u, const double* x) const;
   /// L_gamma u0 at the tokens (continuum reference of T1), component by component.
   std::vector<double> generator_reference(const Tokens& t) const;
   /// The attention kernel of these tokens: attention.kernel, or for "auto" the rule of
@@ -88,7 +105,8 @@ class Problem {
   /// w = p^gamma, the weight of the limit operator.
   double weight(const double* x) const;
   GridInterpolator interpolator(const Grid& grid, const PdeSolver& pde) const;
-  /// A grid field interpolated to the tokens.
+  GridInterpolator interpolator(const Grid& grid, std::vector<double> values) const;
+  /// A grid field interpolated to the tokens (on the circle at their angles).
   std::vector<double> at_tokens(const GridInterpolator& f, const Tokens& t) const;
 
  private:
@@ -98,6 +116,7 @@ class Problem {
   Expression p_expr_;
   Eigen::MatrixXd G_, pde_G_;  ///< pde_G_ = G_ unless an error is planted
   NormalizationSpec norm_;
+  std::vector<SphereHeat> heat_;  ///< S^2: the harmonic expansion of each component of u0
   double gamma_ = 2.0, cst_ = 0.25, g_max_ = 1.0;
 };
 

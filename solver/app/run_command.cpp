@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "postprocess/tables.hpp"
 #include "postprocess/vtk_grid.hpp"
@@ -25,7 +26,7 @@ double since(Clock::time_point t0) {
 // attention values, the PDE values and their difference (tokens.pvd) at t_k.
 class FrameWriter : public PointObserver {
  public:
-  FrameWriter(const Problem& prob, const Grid& grid, const std::vector<std::vector<double>>& fields, std::string dir,
+  FrameWriter(const Problem& prob, const Grid* grid, const std::vector<std::vector<double>>& fields, std::string dir,
               int every)
       : prob_(prob), grid_(grid), fields_(fields), dir_(std::move(dir)), every_(every) {}
 
@@ -42,7 +43,7 @@ class FrameWriter : public PointObserver {
     for (int q = 0; q < m; ++q) field_names.push_back(component_name("u_pde", q, m));
     for (int q = 0; q < m; ++q)
       field_arrays.push_back({field_names[static_cast<std::size_t>(q)], &fields_[static_cast<std::size_t>(q)]});
-    field_frames.push_back({t, "vtk/" + write_grid_fields(grid_, dir_, base, field_arrays)});
+    if (grid_) field_frames.push_back({t, "vtk/" + write_grid_fields(*grid_, dir_, base, field_arrays)});
     if (!is_root_rank()) return;
     if (p_.empty()) p_ = prob_.density_values(tokens);
     // Per component: attention values, PDE values at the tokens, their difference.
@@ -73,7 +74,7 @@ class FrameWriter : public PointObserver {
 
  private:
   const Problem& prob_;
-  const Grid& grid_;
+  const Grid* grid_;  ///< null on S^2 (no grid: u_pde only at the tokens)
   const std::vector<std::vector<double>>& fields_;
   std::string dir_;
   int every_;
@@ -108,22 +109,24 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   const auto t_start = Clock::now();
   const bool root = is_root_rank();
   const Problem prob(c);
-  Grid grid(PETSC_COMM_WORLD, c.grid, prob.domain());
   const int m = prob.components();
+  std::optional<Grid> grid;  // none on S^2: the harmonic semigroup is evaluated at the tokens
   std::vector<std::unique_ptr<PdeSolver>> pdes;
-  {
-    const Phase phase("PDE set-up on " + std::to_string(grid.total_nodes()) + " nodes", s.quiet || !root);
-    pdes = prob.make_pdes(grid);
+  if (prob.has_grid()) {
+    grid.emplace(PETSC_COMM_WORLD, c.grid, prob.grid_domain());
+    const Phase phase("PDE set-up on " + std::to_string(grid->total_nodes()) + " nodes", s.quiet || !root);
+    pdes = prob.make_pdes(*grid);
   }
 
   // The PDE side: every component advanced to t, its grid field kept for the frame writer.
   std::vector<std::vector<double>> fields(static_cast<std::size_t>(m));
   const PdeAtTokens pde_at = [&](double t, const Tokens& tokens) {
+    if (!grid) return prob.harmonic_at_tokens(t, tokens);
     std::vector<double> values;
     for (std::size_t q = 0; q < pdes.size(); ++q) {
       pdes[q]->advance_to(t);
       fields[q] = pdes[q]->gather();
-      const auto at = prob.at_tokens(GridInterpolator(c.dim, grid.nodes(), fields[q], prob.domain()), tokens);
+      const auto at = prob.at_tokens(prob.interpolator(*grid, fields[q]), tokens);
       values.insert(values.end(), at.begin(), at.end());
     }
     return values;
@@ -132,7 +135,7 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   const std::string vtk_dir = s.out_dir + "/vtk";
   if (root) std::filesystem::create_directories(c.vtk ? vtk_dir : s.out_dir);
   MPI_Barrier(PETSC_COMM_WORLD);  // the directory exists before any rank writes a piece
-  FrameWriter writer(prob, grid, fields, vtk_dir, c.every);
+  FrameWriter writer(prob, grid ? &*grid : nullptr, fields, vtk_dir, c.every);
   PointDetails d;
   PointResult r = run_point(prob, run_spec(c, !s.quiet && root), pde_at, c.vtk ? &writer : nullptr, &d);
   r.conserved_drift = std::abs(d.mass_final - d.mass_initial) / std::max(std::abs(d.mass_initial), 1e-300);
@@ -150,7 +153,7 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   }
   if (c.vtk) {
     write_pvd(s.out_dir + "/tokens.pvd", writer.token_frames);
-    write_pvd(s.out_dir + "/fields.pvd", writer.field_frames);
+    if (grid) write_pvd(s.out_dir + "/fields.pvd", writer.field_frames);
   }
   Json timings = d.timings;
   timings.set("output", since(tp)).set("total", since(t_start));
@@ -159,6 +162,7 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   man.set("results",
           Json::object()
               .set("t", r.t)
+              .set("sigma", r.sigma)  // the dot score on the sphere: sqrt(2 eps / b)
               .set("components", m)
               .set("generator_constant_c", prob.constant())
               .set("gen_err_l2", r.generator.l2)
@@ -181,9 +185,19 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   man.set("kernel", d.kernel);
   man.set("normalization", d.normalization);
   man.set("depth", d.depth);
-  man.set("pde", pde_stats_json(summed_stats(pdes)));  // over the components
+  if (grid) {
+    man.set("pde", pde_stats_json(summed_stats(pdes)));  // over the components
+  } else {
+    double residual = 0;
+    for (const auto& h : prob.harmonic_expansions()) residual = std::max(residual, h.residual());
+    man.set("pde", Json::object()
+                       .set("kind", "exact heat semigroup of spherical harmonics (S^2)")
+                       .set("degree", prob.harmonic_expansions().front().degree())
+                       .set("expansion_residual", residual));
+  }
   std::vector<std::string> outputs = {"tokens.csv", "summary.csv"};
-  if (c.vtk) outputs.insert(outputs.end(), {"tokens.pvd", "fields.pvd"});
+  if (c.vtk) outputs.push_back("tokens.pvd");
+  if (c.vtk && grid) outputs.push_back("fields.pvd");
   write_manifest(std::move(man), s, outputs);
   return r;
 }

@@ -147,11 +147,11 @@ std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& 
   if (!path.empty()) {
     const std::vector<const PointResult*>& sel = path;
     char buf[96];
-    std::snprintf(buf, sizeof buf, "sigma = %.6g N^(-1/%d)", c.study_path_scale, c.dim + 6);
+    std::snprintf(buf, sizeof buf, "sigma = %.6g N^(-1/%d)", c.study_path_scale, c.domain.intrinsic_dim(c.dim) + 6);
     // Along sigma ~ N^(-1/(n+6)) bias O(sigma^2) and variance balance: both fall like
     // N^(-2/(n+6)). (With lattice tokens the variance is negligible and the bias alone
     // gives the same exponent.)
-    const double expected = -2.0 / (c.dim + 6);
+    const double expected = -2.0 / (c.domain.intrinsic_dim(c.dim) + 6);
     add("generator_vs_n_optimal", "gen_err_l2", "n", buf, sel, expected);
     add("dynamics_vs_n_optimal", "err_l2", "n", buf, sel, c.study_time > 0 ? expected : nan_value);
   }
@@ -159,6 +159,18 @@ std::vector<StudyFit> study_fits(const Case& c, const std::vector<PointResult>& 
 }
 
 StudyResult run_study(const Case& c, const RunSettings& s) {
+  if (c.study_circle_law) {  // mode growth rates, not error fits (solver/app/circle_law.hpp)
+    StudyResult r;
+    r.circle_law = run_circle_law_study(c, s);
+    if (is_root_rank()) r.report = circle_law_report(c, r.circle_law, s);
+    return r;
+  }
+  if (c.study_clusters) {  // a clustering phase diagram (solver/app/cluster_study.hpp)
+    StudyResult r;
+    r.phases = run_cluster_study(c, s);
+    if (is_root_rank()) r.report = cluster_study_report(c, r.phases, s);
+    return r;
+  }
   const auto t_start = Clock::now();
   const bool root = is_root_rank();
   const Problem prob(c);
@@ -169,7 +181,7 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
   std::vector<double> path_sigmas;
   if (c.study_path == StudyPath::optimal)
     for (long n : c.study_n) {
-      const double sigma = optimal_sigma(n, c.dim, c.study_path_scale);
+      const double sigma = optimal_sigma(n, c.domain.intrinsic_dim(c.dim), c.study_path_scale);
       path_sigmas.push_back(sigma);
       plan.push_back({n, sigma, true});
     }
@@ -193,7 +205,7 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
     auto it = reference.find(sigma);
     if (it != reference.end()) return it->second;
     std::vector<GridInterpolator> per_component;
-    if (!grid) grid.emplace(PETSC_COMM_WORLD, c.grid, prob.domain());
+    if (!grid) grid.emplace(PETSC_COMM_WORLD, c.grid, prob.grid_domain());
     const auto pdes = prob.make_pdes(*grid);
     for (const auto& pde : pdes) {
       pde->advance_to(t);
@@ -219,6 +231,7 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
   for (const auto& pt : plan) {
     // The PDE values at the tokens, component by component like the attention values.
     const PdeAtTokens pde_at = [&](double t, const Tokens& tokens) {
+      if (!prob.has_grid()) return prob.harmonic_at_tokens(t, tokens);  // S^2
       std::vector<double> v;
       for (const auto& f : reference_at(pt.sigma, t)) {
         const auto at = prob.at_tokens(f, tokens);

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "postprocess/rates.hpp"
+#include "solver/app/circle_law.hpp"
+#include "solver/app/cluster_study.hpp"
 #include "solver/app/manifest.hpp"
 #include "solver/app/point.hpp"
 #include "solver/app/spectrum_point.hpp"
@@ -46,7 +48,9 @@ inline constexpr double rate_tolerance = 0.1;
 struct StudyResult {
   std::vector<PointResult> points;
   std::vector<StudyFit> fits;
-  std::string report;  ///< the printed table of errors and rates (rank 0)
+  std::vector<CircleLawResult> circle_law;  ///< study.measure = "circle_law" (no points, no fits)
+  std::vector<ClusterPhase> phases;         ///< study.measure = "clusters"
+  std::string report;                       ///< the printed table of errors and rates (rank 0)
 };
 
 StudyResult run_study(const Case& c, const RunSettings& settings);

@@ -48,8 +48,7 @@ std::vector<double> reference_velocity(const Problem& prob, const Tokens& t, dou
     const Expression coordinate(names[d]);
     for (std::size_t j = 0; j < n; ++j) {
       const auto x = t.point(j);
-      v[static_cast<std::size_t>(d) * n + j] =
-          scale * continuum_generator(coordinate, prob.density_expression(), prob.G(), prob.gamma(), x.data(), c.dim);
+      v[static_cast<std::size_t>(d) * n + j] = scale * prob.generator_at(coordinate, x.data());
     }
   }
   return v;
@@ -200,10 +199,13 @@ TransportResult run_transport(const Case& c, const RunSettings& s) {
   std::vector<PvdEntry> frames;
   TransportResult result;
   const bool has_reference = transport_reference(c) != TransportReference::none;
+  const bool sphere = c.domain.kind == DomainKind::sphere;
   const TransportObserver observer = [&](int k, double t, const Tokens& tokens, double error,
                                          const std::vector<double>& compared) {
     const ClusterStats cs = cluster_stats(tokens, c.metric, link);
-    cluster_rows.push_back({static_cast<double>(k), t, static_cast<double>(cs.clusters), cs.mean_nearest_neighbour});
+    cluster_rows.push_back(
+        {static_cast<double>(k), t, static_cast<double>(cs.clusters), cs.mean_nearest_neighbour, cs.min_distance});
+    if (sphere) cluster_rows.back().push_back(cs.close_pair_fraction);
     if (has_reference) {
       std::vector<double> row = {static_cast<double>(k), t, error};
       row.insert(row.end(), compared.begin(), compared.end());
@@ -226,7 +228,9 @@ TransportResult run_transport(const Case& c, const RunSettings& s) {
 
   if (root) {
     {
-      CsvWriter csv(s.out_dir + "/clustering.csv", {"layer", "t", "clusters", "mean_nearest_neighbour"});
+      std::vector<std::string> cols = {"layer", "t", "clusters", "mean_nearest_neighbour", "min_distance"};
+      if (sphere) cols.push_back("close_pair_fraction");
+      CsvWriter csv(s.out_dir + "/clustering.csv", cols);
       for (const auto& r : cluster_rows) csv.row(r);
       csv.close();
     }

@@ -52,7 +52,7 @@ void transport_trajectory(const Case& study, const RunSettings& s) {
   Case c = study;
   c.purpose = Purpose::run;
   c.n = std::min<long>(*std::max_element(c.study_n.begin(), c.study_n.end()), 8000);
-  c.sigma = c.study_sigma.empty() ? optimal_sigma(c.n, c.dim, c.study_path_scale)
+  c.sigma = c.study_sigma.empty() ? optimal_sigma(c.n, c.domain.intrinsic_dim(c.dim), c.study_path_scale)
                                   : *std::min_element(c.study_sigma.begin(), c.study_sigma.end());
   // The layers of the study's fixed horizon, with the case's own c (the one --plant changes).
   c.layers = c.study_time > 0 ? static_cast<int>(layers_for_time(c.study_time, c.tau, Problem(c).constant(), c.sigma))
@@ -190,6 +190,15 @@ VerifyOutcome run_verify(const std::string& cases_dir, const std::vector<std::st
     std::vector<Line> lines;
     if (c.verify_gamma) {
       for (const auto& l : gamma_lines(c)) lines.push_back(l);
+    } else if (c.study_circle_law) {
+      for (const auto& cl : run_study(c, s).circle_law) {
+        double worst = 0;
+        for (const auto& m : cl.modes)
+          if (m.checked) worst = std::max(worst, m.relative_error);
+        lines.push_back({c.verify_target, c.verify_title + fmt(", beta = %g", cl.beta), cl.verdict(),
+                         fmt("worst rate error %.1f%%, fastest k = %.0f", 100 * worst, cl.k_fastest),
+                         fmt("within 10%% of lambda_k; k_max = %.0f", cl.k_max), cl.passes()});
+      }
     } else if (c.verify_command == Purpose::study && c.verify_fits.empty())
       throw InputError(file.string(), 0, 0, "verify.fits", "a study target needs the fits it checks");
     else if (c.verify_command == Purpose::study) {

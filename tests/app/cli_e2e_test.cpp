@@ -321,8 +321,13 @@ TEST(CaseRegression, EveryRunCaseMatchesItsGoldenSummary) {
     const fs::path out = scratch("case_" + name);
     const Result r = run("run cases/" + name + ".toml --quiet --out '" + out.string() + "'");
     ASSERT_EQ(r.rc, 0) << name << ": " << r.err;
-    for (const char* f : {"tokens.csv", "summary.csv", "manifest.json", "tokens.pvd", "fields.pvd"})
+    for (const char* f : {"tokens.csv", "summary.csv", "manifest.json", "tokens.pvd"})
       EXPECT_TRUE(fs::exists(out / f)) << name << ": " << f;
+    // fields.pvd where there is a grid (not on S^2, not for the dot score in the whole space),
+    // and then listed in the manifest.
+    const bool grid = slurp(out / "manifest.json").find("\"fields.pvd\"") != std::string::npos;
+    EXPECT_EQ(fs::exists(out / "fields.pvd"), grid) << name;
+    EXPECT_EQ(grid, name.rfind("sphere2", 0) != 0 && name.rfind("space", 0) != 0) << name;
     const std::string got = rounded_summary(out / "summary.csv");
     const fs::path golden = fs::path(source_dir) / "tests/data/golden" / (name + ".txt");
     if (std::getenv("ATTNPDE_UPDATE_GOLDEN")) std::ofstream(golden) << got;
@@ -396,7 +401,7 @@ TEST(CliRun, TransportCaseClusters) {
   ASSERT_EQ(r.rc, 0) << r.err;
   expect_picture(out);
   const auto rows = lines(slurp(out / "clustering.csv"));
-  ASSERT_EQ(rows[0], "layer,t,clusters,mean_nearest_neighbour");
+  ASSERT_EQ(rows[0], "layer,t,clusters,mean_nearest_neighbour,min_distance");
   ASSERT_EQ(rows.size(), 1u + 9);  // layers 0, 5, ..., 40
   double prev_clusters = 1e300, prev_nn = 1e300;
   for (std::size_t k = 1; k < rows.size(); ++k) {
@@ -629,7 +634,8 @@ namespace {
 
 // Dot-product attention on the Gaussian cloud (docs/theory.md section 5, T4): the measured
 // moments match b = mu + Sigma B^T x / eps - x and D = Sigma + b b^T to the sampling error
-// of 200000 tokens; `run` refuses the dot score (no diffusion limit), and so does a torus.
+// of 200000 tokens; `run` evolves values without a PDE (no diffusion limit), `study` and a
+// torus refuse the dot score.
 TEST(CliProbe, DotProductMatchesTheExponentialTilt) {
   const fs::path out = scratch("probe_dot");
   Result r = run("probe cases/space2d_dot_probe.toml --quiet --out '" + out.string() + "'");
@@ -642,7 +648,16 @@ TEST(CliProbe, DotProductMatchesTheExponentialTilt) {
   const auto csv = lines(slurp(out / "probe.csv"));
   EXPECT_EQ(csv.size(), 1u + 12 * 12);
 
-  r = run("run cases/space2d_dot_probe.toml --quiet --out '" + scratch("dot_run").string() + "'");
+  // `run` evolves values by the dot layers without a PDE (no u_pde columns); `study` has
+  // nothing to fit.
+  const fs::path run_out = scratch("dot_run");
+  r = run("run cases/space2d_dot_probe.toml --quiet --set tokens.n=500 --set 'initial.u0=\"x*y\"' --out '" +
+          run_out.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("no PDE beside the layers"), std::string::npos) << r.out;
+  EXPECT_EQ(lines(slurp(run_out / "tokens.csv")).at(0), "x0,x1,u0,u_attn");
+  r = run("study cases/space2d_dot_probe.toml --quiet --set 'study.n=[100]' --set 'study.sigma=[0.3]' --out '" +
+          scratch("dot_study").string() + "'");
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("attention.score"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("attnpde probe"), std::string::npos) << r.err;

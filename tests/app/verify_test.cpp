@@ -18,13 +18,13 @@ TEST(Verify, DefaultSubsetPassesWithAReport) {
   const fs::path out = scratch("verify");
   const Result r = run("verify --quiet --out '" + out.string() + "'");
   EXPECT_EQ(r.rc, 0) << r.out << r.err;
-  EXPECT_EQ(count(r.out, " PASS ("), 32) << r.out;
+  EXPECT_EQ(count(r.out, " PASS ("), 37) << r.out;
   EXPECT_EQ(count(r.out, "FAIL"), 0) << r.out;
-  EXPECT_NE(r.out.find("32 targets, all PASS"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("37 targets, all PASS"), std::string::npos) << r.out;
   for (const char* t : {"T0 ", "T1 ", "T2 ", "T3 ", "T4 ", "T5 ", "T6 ", "T7 "})
     EXPECT_NE(r.out.find(std::string("\n") + t), std::string::npos) << t;
   const std::string report = slurp(out / "report.md");
-  EXPECT_EQ(count(report, "| PASS ("), 32) << report;
+  EXPECT_EQ(count(report, "| PASS ("), 37) << report;
   EXPECT_NE(report.find("All targets pass."), std::string::npos);
   EXPECT_TRUE(fs::exists(out / "t1_torus2d_sigma" / "rates.json"));
   EXPECT_TRUE(fs::exists(out / "t4_probe_dot" / "probe.csv"));
@@ -32,6 +32,7 @@ TEST(Verify, DefaultSubsetPassesWithAReport) {
   if (fs::exists("/usr/bin/python3")) {
     EXPECT_GT(fs::file_size(out / "t1_torus2d_sigma" / "generator_vs_sigma.png"), 10000u);
     EXPECT_NE(report.find("![t1_torus2d_sigma/generator_vs_sigma.png]"), std::string::npos);
+    EXPECT_GT(fs::file_size(out / "t7_circle_law" / "circle_law.png"), 10000u);
   }
 }
 

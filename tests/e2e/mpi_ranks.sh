@@ -50,4 +50,20 @@ paste -d, <(tail -n +2 "$work/one_s/spectrum.csv") <(tail -n +2 "$work/two_s/spe
       s = (a < 0 ? -a : a); if (s < 1) s = 1
       if (d / s > 1e-8) { printf "spectrum row %d column %d: %.17g vs %.17g\n", NR, k, a, b; bad = 1 } } }
   END { exit bad }'
+# The sphere: the circle's arc-length grid split over the ranks, and S^2 (no grid: the
+# harmonic reference on every rank); token values bit for bit, errors to 1e-9.
+for sphere in sphere1_density:4 sphere2_harmonics:5; do
+  fields=${sphere#*:} sphere=${sphere%:*}  # x, u0, u_attn columns of tokens.csv
+  pargs=(run "$source_dir/cases/$sphere.toml" --quiet --threads 1 --set tokens.n=1000 --set attention.layers=6)
+  "$attnpde" "${pargs[@]}" --out "$work/one_$sphere"
+  mpirun -n 2 "$attnpde" "${pargs[@]}" --out "$work/two_$sphere"
+  cut -d, -f1-"$fields" "$work/one_$sphere/tokens.csv" > "$work/a"
+  cut -d, -f1-"$fields" "$work/two_$sphere/tokens.csv" > "$work/b"
+  cmp "$work/a" "$work/b"
+  paste -d, <(tail -n 1 "$work/one_$sphere/summary.csv") <(tail -n 1 "$work/two_$sphere/summary.csv") | awk -F, '
+    { for (k = 7; k <= 10; ++k) {
+        a = $k; b = $(k + 11); d = a - b; if (d < 0) d = -d
+        if (d / (a < 0 ? -a : a) > 1e-9) { printf "%s column %d: %.17g vs %.17g\n", FILENAME, k, a, b; bad = 1 } } }
+    END { exit bad }'
+done
 echo "1 vs 2 ranks: agree"
