@@ -70,6 +70,11 @@ bool search_radius_fits(const Domain& domain, double radius) {
   return !domain.periodic() || radius < 0.5 * torus_period;
 }
 
+KernelWork kernel_work(double n, double k, double applications) {
+  const double dense_rate = 1.0e9, sparse_rate = 1.5e8, build_rate = 1.0e7;
+  return {n * n * applications / dense_rate, n * k * applications / sparse_rate + 4 * n * k / build_rate};
+}
+
 double expected_neighbours(long n, double p_max, const MetricScore& score, double cutoff, int dim) {
   if (dim <= 0) dim = static_cast<int>(score.metric.rows());
   const double omega = dim == 1 ? 2.0 : (dim == 2 ? M_PI : 4.0 * M_PI / 3.0);  // unit-ball volume
@@ -148,20 +153,32 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
                                                  : -std::pow(q2, half_beta) / std::pow(score.sigma, score.beta);
         row.emplace_back(j, fast_exp(logit < -700.0 ? -700.0 : logit));
       }
-      std::sort(row.begin(), row.end());  // a fixed summation order
     }
   }
+  // Rows stored in the cell order of the queries, columns renumbered the same way: the
+  // neighbours of a token are near it in space, hence near it in this numbering, so a row
+  // reads u from a few cache lines instead of from all over memory.
+  order_.resize(n);
+  rank_.resize(n);
+  for (std::size_t o = 0; o < n; ++o) {
+    order_[o] = static_cast<int>(order[o]);
+    rank_[order[o]] = static_cast<int>(o);
+  }
   row_.assign(n + 1, 0);
-  for (std::size_t i = 0; i < n; ++i) row_[i + 1] = row_[i] + static_cast<long>(rows[i].size());
+  for (std::size_t o = 0; o < n; ++o) row_[o + 1] = row_[o] + static_cast<long>(rows[order[o]].size());
   col_.resize(static_cast<std::size_t>(row_[n]));
   val_.resize(static_cast<std::size_t>(row_[n]));
 #pragma omp parallel for schedule(static)
-  for (std::ptrdiff_t i = 0; i < count; ++i) {
-    long k = row_[static_cast<std::size_t>(i)];
-    for (const auto& [j, v] : rows[static_cast<std::size_t>(i)]) {
+  for (std::ptrdiff_t o = 0; o < count; ++o) {
+    auto& row = rows[order[static_cast<std::size_t>(o)]];
+    for (auto& [j, v] : row) j = rank_[static_cast<std::size_t>(j)];
+    std::sort(row.begin(), row.end());  // a fixed summation order
+    long k = row_[static_cast<std::size_t>(o)];
+    for (const auto& [j, v] : row) {
       col_[static_cast<std::size_t>(k)] = j;
       val_[static_cast<std::size_t>(k++)] = v;
     }
+    std::vector<std::pair<int, double>>().swap(row);
   }
   build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -169,18 +186,35 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
 void TruncatedKernel::apply_rows(const double* u, double* out, double* degree, const double* w, std::size_t lo,
                                  std::size_t hi) const {
   if (lo > hi || hi > size()) throw std::invalid_argument("row range outside the tokens");
-  const std::ptrdiff_t first = static_cast<std::ptrdiff_t>(lo), last = static_cast<std::ptrdiff_t>(hi);
+  // u and w in the stored numbering (O(N), small against the O(N k) rows).
+  const std::size_t n = size();
+  std::vector<double> up(n), wp(w ? n : 0);
+  const std::ptrdiff_t count = static_cast<std::ptrdiff_t>(n);
 #pragma omp parallel for schedule(static)
-  for (std::ptrdiff_t i = first; i < last; ++i) {
+  for (std::ptrdiff_t o = 0; o < count; ++o) {
+    up[static_cast<std::size_t>(o)] = u[order_[static_cast<std::size_t>(o)]];
+    if (w) wp[static_cast<std::size_t>(o)] = w[order_[static_cast<std::size_t>(o)]];
+  }
+  auto row = [&](std::size_t o) {
     double s = 0.0, su = 0.0;
-    for (long k = row_[static_cast<std::size_t>(i)]; k < row_[static_cast<std::size_t>(i) + 1]; ++k) {
-      const int j = col_[static_cast<std::size_t>(k)];
-      const double e = w ? val_[static_cast<std::size_t>(k)] * w[j] : val_[static_cast<std::size_t>(k)];
+    for (long k = row_[o]; k < row_[o + 1]; ++k) {
+      const auto j = static_cast<std::size_t>(col_[static_cast<std::size_t>(k)]);
+      const double e = w ? val_[static_cast<std::size_t>(k)] * wp[j] : val_[static_cast<std::size_t>(k)];
       s += e;
-      su += e * u[j];
+      su += e * up[j];
     }
+    const auto i = static_cast<std::size_t>(order_[o]);
     out[i] = su / s;
     if (degree) degree[i] = s;
+  };
+  if (lo == 0 && hi == n) {
+    // All rows: in the stored order (rows streamed from memory).
+#pragma omp parallel for schedule(static)
+    for (std::ptrdiff_t o = 0; o < count; ++o) row(static_cast<std::size_t>(o));
+  } else {
+#pragma omp parallel for schedule(static)
+    for (std::ptrdiff_t i = static_cast<std::ptrdiff_t>(lo); i < static_cast<std::ptrdiff_t>(hi); ++i)
+      row(static_cast<std::size_t>(rank_[static_cast<std::size_t>(i)]));
   }
 }
 
@@ -192,7 +226,8 @@ double TruncatedKernel::neglected_bound(const double* w) const {
   apply(ones.data(), out.data(), s.data(), w);
   double bound = 0.0;
   for (std::size_t i = 0; i < n; ++i) {
-    const double dropped = static_cast<double>(n) - static_cast<double>(row_[i + 1] - row_[i]);
+    const std::size_t o = static_cast<std::size_t>(rank_[i]);
+    const double dropped = static_cast<double>(n) - static_cast<double>(row_[o + 1] - row_[o]);
     bound = std::max(bound, dropped * tail_ * w_max / s[i]);
   }
   return bound;

@@ -5,7 +5,9 @@
 // near the faces; candidates within the Euclidean radius r / sqrt(lambda_min(M)) are
 // filtered by the exact metric distance (minimum image). K_ij = exp(-(d_M / sigma)^beta)
 // is stored once in compressed rows and reused by every application (O(N k) per layer,
-// k neighbours per token; OpenMP over rows, each row summed in a fixed order).
+// k neighbours per token; OpenMP over rows, each row summed in a fixed order). Rows and
+// columns are numbered in the cell order of the tokens (cells of the search radius), so that
+// a row reads u from nearby memory; apply() permutes u in and the result back out.
 //
 // Neglected weight: every dropped pair has d_M > r, so K_ij < exp(-cutoff^beta). Row i
 // drops at most N - n_i of them, so its relative neglected weight is at most
@@ -44,8 +46,9 @@ class TruncatedKernel : public AttentionKernel {
  private:
   double cutoff_, tail_;  ///< tail_ = exp(-cutoff^beta)
   double tail_fraction_ = 0;
-  std::vector<long> row_;
+  std::vector<long> row_;  ///< row o holds token order_[o]; columns are numbered the same way
   std::vector<int> col_;
+  std::vector<int> order_, rank_;  ///< stored position -> token, token -> stored position
   std::vector<double> val_;
   double build_seconds_ = 0;
 };
@@ -56,6 +59,16 @@ double search_radius(const Eigen::MatrixXd& metric, double sigma, double cutoff)
 /// Whether a search of this radius is well defined: on the torus it must stay below half
 /// the period (minimum images); in the box and the whole space any radius is.
 bool search_radius_fits(const Domain& domain, double radius);
+
+/// Seconds of attention work of the two kernels for N tokens, k expected neighbours and a
+/// number of applications, at the rates of the 2-core reference machine (README
+/// "Performance": dense A u 1e9 pairs/s; truncated A u 1.5e8 stored pairs/s, its build 4 N k
+/// candidate pairs at 1e7/s). The rates' ratios decide `attention.kernel = "auto"`; the
+/// work estimate of a run (solver/app/budget.hpp) uses the same numbers.
+struct KernelWork {
+  double dense = 0, truncated = 0;
+};
+KernelWork kernel_work(double n, double k, double applications);
 
 /// Expected neighbours per token within d_M <= cutoff sigma for density maximum p_max
 /// (normalized): N p_max omega_n (cutoff sigma)^n / sqrt(det M), n = `dim` (the domain's

@@ -12,15 +12,14 @@
 #include "attention/density.hpp"
 #include "attention/kernel_truncated.hpp"
 #include "solver/app/case_checks.hpp"
+#include "solver/app/problem.hpp"
 
 namespace attnpde {
 
 namespace {
 
 // Rates, conservative for the 2-core machine (README "Performance").
-const double dense_pairs_per_second = 1.0e9;      // one dense A u, both cores
-const double sparse_pairs_per_second = 1.5e8;     // truncated A u
-const double build_pairs_per_second = 1.0e7;      // neighbour search and filter
+const double dense_pairs_per_second = 1.0e9;      // one dense A u, both cores (as kernel_work)
 const double pde_unknown_steps_per_second = 1e7;  // multigrid step (FFT steps are faster)
 const double time_limit_seconds = 3600;
 
@@ -108,17 +107,19 @@ Budget estimate_budget(const Case& c) {
       continue;
     }
     // A u for T1, the layers, the weights (Sinkhorn: up to its iteration cap, typically ~50).
-    const double applications = (pt.layers + 2 + (c.normalization.kind == NormalizationKind::sinkhorn ? 50 : 1)) *
-                                (c.transport != Transport::none ? 2.0 * c.dim : components);
-    const bool truncated =
-        c.kernel == KernelChoice::truncated ||
-        (c.kernel == KernelChoice::automatic && pt.n >= 20000 && neighbours(c, p_max, pt.n, pt.sigma) <= 0.1 * n);
+    // Token transport rebuilds its kernel every layer.
+    const double kernels = c.transport != Transport::none ? pt.layers + 1.0 : 1.0;
+    const double applications = kernel_applications(c, static_cast<int>(pt.layers));
+    const bool truncated = c.kernel == KernelChoice::truncated ||
+                           (c.kernel == KernelChoice::automatic &&
+                            automatic_kernel(c, p_max, pt.n, pt.sigma, applications) == KernelChoice::truncated);
+    const double k = neighbours(c, p_max, pt.n, pt.sigma);
+    const KernelWork w = kernel_work(n, k, applications);
     if (truncated) {
-      const double k = neighbours(c, p_max, pt.n, pt.sigma);
-      attention += seeds * (n * k * applications / sparse_pairs_per_second + 4 * n * k / build_pairs_per_second);
+      attention += seeds * kernels * w.truncated;
       b.memory = std::max(b.memory, n * k * 12.0 + 200.0 * n);
     } else {
-      attention += seeds * n * n * applications / dense_pairs_per_second;
+      attention += seeds * kernels * w.dense;
       b.memory = std::max(b.memory, 200.0 * n * components);
     }
   }

@@ -167,8 +167,9 @@ std::vector<KeySpec> make_keys() {
       choice(
           used(spec("attention", "kernel", T::string, "\"auto\"",
                     "`dense` (all pairs, exact), `truncated` (neighbours within d_M <= cutoff sigma from a k-d tree, "
-                    "assembled once; float64), or `auto`: truncated when N >= 20000 and the expected neighbours are at "
-                    "most N/10, else dense."),
+                    "assembled once; float64), or `auto`: truncated when its build and applications cost less than "
+                    "the dense applications (expected neighbours, layers) and its typical neglected weight is below "
+                    "1e-9, else dense."),
                R | S | X),
           {"auto", "dense", "truncated"}),
       ranged(unit(used(spec("attention", "cutoff", T::real, "5",

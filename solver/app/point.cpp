@@ -131,7 +131,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
   ColumnWeights weights;
   {
     const Phase phase("attention kernel and normalization weights", quiet);
-    kernel = prob.make_kernel(tokens, spec.sigma);
+    kernel = prob.make_kernel(tokens, spec.sigma, spec.layers);
     weights = prob.weights(*kernel);
   }
   r.sinkhorn_converged = weights.converged;

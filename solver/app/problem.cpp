@@ -2,6 +2,7 @@
 
 #include <petscsys.h>
 
+#include <boost/math/special_functions/gamma.hpp>
 #include <cmath>
 
 #include "attention/constants.hpp"
@@ -127,22 +128,33 @@ double Problem::generator_at(const Expression& u, const double* x) const {
                                              : continuum_generator(u, p_expr_, G_, gamma_, x, c_.dim);
 }
 
-KernelChoice Problem::choose_kernel(long n, double sigma) const {
-  if (c_.kernel != KernelChoice::automatic) return c_.kernel;
-  if (domain().kind == DomainKind::space) return KernelChoice::dense;  // an unbounded Gaussian cloud
-  const MetricScore s = score(sigma);
-  const double p_max = p_.max_raw() / p_.integral();
-  const bool fits = search_radius_fits(domain(), search_radius(c_.metric, sigma, c_.cutoff));
-  const long min_tokens = 20000;
-  const int n_dim = domain().intrinsic_dim(c_.dim);
-  return n >= min_tokens && fits && expected_neighbours(n, p_max, s, c_.cutoff, n_dim) <= 0.1 * static_cast<double>(n)
-             ? KernelChoice::truncated
-             : KernelChoice::dense;
+KernelChoice automatic_kernel(const Case& c, double p_max, long n, double sigma, double applications) {
+  if (c.domain.kind == DomainKind::space || c.score == Score::dot) return KernelChoice::dense;  // no cutoff
+  const int n_dim = c.domain.intrinsic_dim(c.dim);
+  const bool fits = search_radius_fits(c.domain, search_radius(c.metric, sigma, c.cutoff));
+  const bool small_tail = boost::math::gamma_q(n_dim / c.beta, std::pow(c.cutoff, c.beta)) <= 1e-9;
+  const double k = expected_neighbours(n, p_max, MetricScore{c.metric, c.beta, sigma}, c.cutoff, n_dim);
+  const KernelWork w = kernel_work(static_cast<double>(n), std::min(k, static_cast<double>(n)), applications);
+  return fits && small_tail && w.truncated < w.dense ? KernelChoice::truncated : KernelChoice::dense;
 }
 
-std::unique_ptr<AttentionKernel> Problem::make_kernel(const Tokens& t, double sigma) const {
+double kernel_applications(const Case& c, int layers) {
+  if (c.purpose == Purpose::spectrum || (c.purpose == Purpose::study && c.study_spectrum))
+    return 15.0 * c.spectrum_count;
+  if (c.transport != Transport::none) return c.dim;
+  const double weights = c.normalization.kind == NormalizationKind::sinkhorn ? 50 : 1;
+  return (layers + 1 + weights) * static_cast<double>(c.u0.size());
+}
+
+KernelChoice Problem::choose_kernel(long n, double sigma, int layers) const {
+  if (c_.kernel != KernelChoice::automatic) return c_.kernel;
+  const double p_max = p_.max_raw() / p_.integral();
+  return automatic_kernel(c_, p_max, n, sigma, kernel_applications(c_, layers < 0 ? c_.layers : layers));
+}
+
+std::unique_ptr<AttentionKernel> Problem::make_kernel(const Tokens& t, double sigma, int layers) const {
   std::unique_ptr<AttentionKernel> k;
-  if (choose_kernel(static_cast<long>(t.size()), sigma) == KernelChoice::truncated)
+  if (choose_kernel(static_cast<long>(t.size()), sigma, layers) == KernelChoice::truncated)
     k = std::make_unique<TruncatedKernel>(t, score(sigma), c_.cutoff);
   else
     k = std::make_unique<DenseKernel>(t, score(sigma));

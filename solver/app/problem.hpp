@@ -38,6 +38,18 @@ struct SplitErrors {
   long boundary_tokens = 0;
 };
 
+/// attention.kernel = "auto" for N tokens at this sigma and a number of kernel
+/// applications: truncated when the search radius fits the domain, the typical neglected
+/// weight Q(n/beta, cutoff^beta) is below 1e-9 and kernel_work() says the build and the
+/// sparse applications cost less than the dense ones; otherwise dense. `p_max` is the
+/// normalized density maximum.
+KernelChoice automatic_kernel(const Case& c, double p_max, long n, double sigma, double applications);
+
+/// The attention applications one kernel of a case serves for `layers` layers: the layers,
+/// T1 and the normalization weights (Sinkhorn about 50) per component; token transport one
+/// per direction; a spectrum about 15 per eigenpair.
+double kernel_applications(const Case& c, int layers);
+
 class Problem {
  public:
   explicit Problem(const Case& c);
@@ -84,12 +96,11 @@ class Problem {
   /// L_gamma u0 at the tokens (continuum reference of T1), component by component.
   std::vector<double> generator_reference(const Tokens& t) const;
   /// The attention kernel of these tokens: attention.kernel, or for "auto" the rule of
-  /// choose_kernel(). The tokens must outlive it.
-  std::unique_ptr<AttentionKernel> make_kernel(const Tokens& t, double sigma) const;
-  /// dense or truncated for N tokens at this sigma (attention.kernel = "auto": truncated
-  /// when N >= 20000, the expected neighbours within cutoff sigma are at most N / 10, and
-  /// the search radius fits the domain).
-  KernelChoice choose_kernel(long n, double sigma) const;
+  /// choose_kernel() for `layers` layers (-1: attention.layers). The tokens must outlive it.
+  std::unique_ptr<AttentionKernel> make_kernel(const Tokens& t, double sigma, int layers = -1) const;
+  /// dense or truncated for N tokens at this sigma (attention.kernel = "auto":
+  /// automatic_kernel() with the applications of `layers` layers, -1: attention.layers).
+  KernelChoice choose_kernel(long n, double sigma, int layers = -1) const;
   /// Column weights of the case's normalization (computed once).
   ColumnWeights weights(const Tokens& t, double sigma) const { return column_weights(t, score(sigma), norm_); }
   ColumnWeights weights(const AttentionKernel& k) const { return column_weights(k, norm_); }

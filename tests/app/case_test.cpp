@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "attention/kernel_truncated.hpp"
 #include "solver/app/case_keys.hpp"
+#include "solver/app/problem.hpp"
 
 namespace attnpde {
 namespace {
@@ -246,6 +248,34 @@ class CaseFileCleanup : public ::testing::Environment {
   }
 };
 const auto* const cleanup = ::testing::AddGlobalTestEnvironment(new CaseFileCleanup);
+
+}  // namespace
+}  // namespace attnpde
+
+namespace attnpde {
+namespace {
+
+// attention.kernel = "auto" decides by expected work (attention/kernel_truncated.hpp,
+// kernel_work): the shipped study's large-N, small-sigma points are cheaper truncated, its
+// few-token, wide points dense; a heavy tail (beta = 1, cutoff 5) keeps the dense kernel; more
+// layers amortize the build; an explicit choice is kept.
+TEST(KernelChoice, AutoPicksTheCheaperKernelWithASmallTail) {
+  const std::string study = std::string(ATTNPDE_SOURCE_DIR) + "/cases/torus2d_study.toml";
+  const Problem prob(load_case(study, {}, Purpose::study));
+  EXPECT_EQ(prob.choose_kernel(16000, 0.12, 83), KernelChoice::truncated);
+  EXPECT_EQ(prob.choose_kernel(2000, 0.3, 13), KernelChoice::dense);
+  // One application does not pay for the build; a thousand do.
+  EXPECT_EQ(prob.choose_kernel(8000, 0.16, 0), KernelChoice::dense);
+  EXPECT_EQ(prob.choose_kernel(8000, 0.16, 1000), KernelChoice::truncated);
+  const Problem laplace(load_case(study, {{"attention.beta=1"}}, Purpose::study));
+  EXPECT_EQ(laplace.choose_kernel(16000, 0.12, 83), KernelChoice::dense);
+  const Problem dense(load_case(study, {{"attention.kernel=\"dense\""}}, Purpose::study));
+  EXPECT_EQ(dense.choose_kernel(16000, 0.12, 83), KernelChoice::dense);
+  // The work model itself: N^2 a against N k a (sparse) plus the build.
+  const KernelWork w = kernel_work(1e4, 100, 50);
+  EXPECT_DOUBLE_EQ(w.dense, 1e8 * 50 / 1e9);
+  EXPECT_DOUBLE_EQ(w.truncated, 1e6 * 50 / 1.5e8 + 4e6 / 1e7);
+}
 
 }  // namespace
 }  // namespace attnpde

@@ -9,14 +9,6 @@ namespace {
 
 using namespace attnpde_test;
 
-double cell(const std::vector<std::vector<std::string>>& rows, std::size_t r, const std::string& column) {
-  const auto& head = rows.at(0);
-  for (std::size_t k = 0; k < head.size(); ++k)
-    if (head[k] == column) return std::stod(rows.at(r).at(k));
-  ADD_FAILURE() << "no column " << column;
-  return 0;
-}
-
 TEST(CliSpectrum, ShippedCaseWritesEigenpairsBesideTheFdOperator) {
   const fs::path out = scratch("spectrum_case");
   const Result r = run("spectrum cases/torus2d_spectrum.toml --quiet --out '" + out.string() + "'");
@@ -27,12 +19,12 @@ TEST(CliSpectrum, ShippedCaseWritesEigenpairsBesideTheFdOperator) {
   const auto rows = csv_cells(out / "spectrum.csv");
   ASSERT_EQ(rows.size(), 11u);
   EXPECT_EQ(rows[0].at(0), "index");
-  EXPECT_NEAR(cell(rows, 1, "attention"), 0.0, 1e-10);
+  EXPECT_NEAR(csv_cell(rows, 1, "attention"), 0.0, 1e-10);
   for (std::size_t i = 2; i <= 10; ++i) {
     // sigma = 0.25: bias of a few 1e-2 at most; the eigenvectors closer still.
-    EXPECT_LT(cell(rows, i, "eigenvalue_error"), 0.04) << i;
-    EXPECT_LT(cell(rows, i, "eigenvector_error"), 0.02) << i;
-    EXPECT_GT(cell(rows, i, "fd"), cell(rows, i - 1, "fd"));
+    EXPECT_LT(csv_cell(rows, i, "eigenvalue_error"), 0.04) << i;
+    EXPECT_LT(csv_cell(rows, i, "eigenvector_error"), 0.02) << i;
+    EXPECT_GT(csv_cell(rows, i, "fd"), csv_cell(rows, i - 1, "fd"));
   }
   const std::string manifest = slurp(out / "manifest.json");
   EXPECT_NE(manifest.find("\"attention_matvecs\""), std::string::npos);
@@ -60,13 +52,13 @@ TEST(CliSpectrum, UniformTorusHasKGkWithItsMultiplicities) {
   ASSERT_EQ(rows.size(), 10u);
   for (std::size_t i = 1; i <= 9; ++i) {
     const double e = exact[i - 1];
-    EXPECT_NEAR(cell(rows, i, "exact"), e, 1e-12 * (1 + e)) << i;
+    EXPECT_NEAR(csv_cell(rows, i, "exact"), e, 1e-12 * (1 + e)) << i;
     // Rows 1..9 are indices 0..8: the constant, then pairs of +-k.
-    EXPECT_EQ(static_cast<int>(cell(rows, i, "cluster")), static_cast<int>(i / 2)) << i;
+    EXPECT_EQ(static_cast<int>(csv_cell(rows, i, "cluster")), static_cast<int>(i / 2)) << i;
     if (i == 1) continue;
-    EXPECT_LT(cell(rows, i, "eigenvalue_error_sigma"), 1e-10) << i;
-    EXPECT_LT(cell(rows, i, "eigenvalue_error"), 0.3 * 0.3 * e / 8 * 1.1) << i;
-    EXPECT_LT(cell(rows, i, "eigenvector_error"), 1e-6) << i;
+    EXPECT_LT(csv_cell(rows, i, "eigenvalue_error_sigma"), 1e-10) << i;
+    EXPECT_LT(csv_cell(rows, i, "eigenvalue_error"), 0.3 * 0.3 * e / 8 * 1.1) << i;
+    EXPECT_LT(csv_cell(rows, i, "eigenvector_error"), 1e-6) << i;
   }
 }
 

@@ -1,7 +1,8 @@
 // Tokens on the sphere through the command line (docs/theory.md section 9): runs on S^1 and
-// S^2 conserve the weighted mass (T0) and follow their references (T2), the geodesic
-// distance has the chordal limit, transport writes the clustering diagnostics, and bad
-// sphere input exits 2 naming the key.
+// S^2 conserve the weighted mass (T0) and follow their references (T1, T2) with every
+// normalization, the truncated kernel and the geodesic distance; transport writes the
+// clustering diagnostics, a phase study separates one cluster from several, and bad sphere
+// input exits 2 naming the key.
 #include <cmath>
 #include <regex>
 
@@ -10,14 +11,6 @@
 namespace {
 
 using namespace attnpde_test;
-
-double cell(const std::vector<std::vector<std::string>>& rows, std::size_t r, const std::string& column) {
-  const auto& head = rows.at(0);
-  for (std::size_t k = 0; k < head.size(); ++k)
-    if (head[k] == column) return std::stod(rows.at(r).at(k));
-  ADD_FAILURE() << "no column " << column;
-  return 0;
-}
 
 double number_after(const std::string& text, const std::string& key) {
   const std::regex re("\"" + key + "\": ([-0-9.e+]+)");
@@ -40,6 +33,20 @@ TEST(CliSphere, RunsConserveMassAndFollowTheirReferences) {
                            "cases/sphere1_density.toml --set tokens.n=2000 --set attention.layers=20 "
                            "--set attention.distance=geodesic",
                            1e-3},
+                       // Sinkhorn (gamma = 1) and alpha = 1 (gamma = 0) against their own limits on a
+                       // non-uniform density: a wrong gamma would leave an O(1) generator error.
+                       Run{"s1_sinkhorn",
+                           "cases/sphere1_density.toml --set tokens.n=2000 --set attention.layers=20 "
+                           "--set attention.normalization=sinkhorn",
+                           1e-3},
+                       Run{"s1_alpha",
+                           "cases/sphere1_density.toml --set tokens.n=2000 --set attention.layers=20 "
+                           "--set attention.normalization=alpha --set attention.alpha=1",
+                           1e-3},
+                       Run{"s1_truncated",
+                           "cases/sphere1_density.toml --set tokens.n=2000 --set attention.layers=20 "
+                           "--set attention.kernel=truncated --set attention.cutoff=7",
+                           1e-3},
                        Run{"s2",
                            "cases/sphere2_harmonics.toml --set tokens.n=3000 --set attention.layers=10 "
                            "--set attention.sigma=0.25",
@@ -48,8 +55,8 @@ TEST(CliSphere, RunsConserveMassAndFollowTheirReferences) {
     const Result r = run(std::string("run ") + c.args + " --quiet --out '" + out.string() + "'");
     ASSERT_EQ(r.rc, 0) << c.name << ": " << r.err;
     const auto rows = csv_cells(out / "summary.csv");
-    EXPECT_LT(cell(rows, 1, "err_l2"), c.max_dynamics) << c.name;
-    EXPECT_LT(cell(rows, 1, "gen_err_l2"), 0.05) << c.name;
+    EXPECT_LT(csv_cell(rows, 1, "err_l2"), c.max_dynamics) << c.name;
+    EXPECT_LT(csv_cell(rows, 1, "gen_err_l2"), 0.05) << c.name;
     // T0: the degree-weighted sum is conserved by every layer.
     const std::string man = slurp(out / "manifest.json");
     const double m0 = number_after(man, "conserved_mass_initial"), m1 = number_after(man, "conserved_mass_final");
@@ -58,8 +65,8 @@ TEST(CliSphere, RunsConserveMassAndFollowTheirReferences) {
     const auto tok = csv_cells(out / "tokens.csv");
     for (std::size_t j = 1; j < tok.size(); j += 97) {
       double r2 = 0;
-      for (const char* x : {"x0", "x1"}) r2 += cell(tok, j, x) * cell(tok, j, x);
-      if (std::string(c.name) == "s2") r2 += cell(tok, j, "x2") * cell(tok, j, "x2");
+      for (const char* x : {"x0", "x1"}) r2 += csv_cell(tok, j, x) * csv_cell(tok, j, x);
+      if (std::string(c.name) == "s2") r2 += csv_cell(tok, j, "x2") * csv_cell(tok, j, "x2");
       EXPECT_NEAR(r2, 1.0, 1e-14) << c.name;
     }
   }
@@ -76,13 +83,13 @@ TEST(CliSphere, TransportWritesClusteringDiagnostics) {
   const std::size_t last = rows.size() - 1;
   // Tokens gather into a few clusters (the circle law's k_max = 4 at beta = 9, some merged):
   // smaller distances, far more nearly equal pairs.
-  EXPECT_GE(cell(rows, last, "clusters"), 2);
-  EXPECT_LE(cell(rows, last, "clusters"), 6);
-  EXPECT_LT(cell(rows, last, "min_distance"), 1e-3 * cell(rows, 1, "min_distance"));
-  EXPECT_GT(cell(rows, last, "close_pair_fraction"), 10 * cell(rows, 1, "close_pair_fraction"));
+  EXPECT_GE(csv_cell(rows, last, "clusters"), 2);
+  EXPECT_LE(csv_cell(rows, last, "clusters"), 6);
+  EXPECT_LT(csv_cell(rows, last, "min_distance"), 1e-3 * csv_cell(rows, 1, "min_distance"));
+  EXPECT_GT(csv_cell(rows, last, "close_pair_fraction"), 10 * csv_cell(rows, 1, "close_pair_fraction"));
   const auto tok = csv_cells(out / "tokens.csv");
   for (std::size_t j = 1; j < tok.size(); j += 37)
-    EXPECT_NEAR(std::hypot(cell(tok, j, "x_final0"), cell(tok, j, "x_final1")), 1.0, 1e-14);
+    EXPECT_NEAR(std::hypot(csv_cell(tok, j, "x_final0"), csv_cell(tok, j, "x_final1")), 1.0, 1e-14);
 }
 
 // The phase study: at high temperature (beta = 1) every seed ends in one cluster; at low
@@ -97,9 +104,9 @@ TEST(CliSphere, PhaseStudySeparatesOneClusterFromMetastableClusters) {
   ASSERT_EQ(r.rc, 0) << r.err;
   const auto phase = csv_cells(out / "phase.csv");
   ASSERT_EQ(phase.size(), 3u);
-  EXPECT_EQ(cell(phase, 1, "clusters_max"), 1);
-  EXPECT_GE(cell(phase, 2, "clusters_min"), 3);
-  EXPECT_EQ(cell(phase, 2, "circle_law_k_max"), 7);
+  EXPECT_EQ(csv_cell(phase, 1, "clusters_max"), 1);
+  EXPECT_GE(csv_cell(phase, 2, "clusters_min"), 3);
+  EXPECT_EQ(csv_cell(phase, 2, "circle_law_k_max"), 7);
   EXPECT_EQ(csv_cells(out / "clusters.csv").size(), 1u + 2 * 3 * 6);  // layers 0, 20, ..., 100
 }
 

@@ -78,6 +78,16 @@ inline std::vector<std::vector<std::string>> csv_cells(const fs::path& path) {
   return rows;
 }
 
+/// The number in row r (1 = the first data row) of the column named `column` of
+/// csv_cells() rows (a test failure when there is no such column).
+inline double csv_cell(const std::vector<std::vector<std::string>>& rows, std::size_t r, const std::string& column) {
+  const auto& head = rows.at(0);
+  for (std::size_t k = 0; k < head.size(); ++k)
+    if (head[k] == column) return std::stod(rows.at(r).at(k));
+  ADD_FAILURE() << "no column " << column;
+  return 0;
+}
+
 /// Removes the scratch folder when the test program ends.
 class ScratchCleanup : public ::testing::Environment {
  public:
