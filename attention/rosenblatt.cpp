@@ -81,39 +81,64 @@ std::array<double, 3> InverseRosenblatt::map(const double* u) const {
     for (int k = -kmax_; k <= kmax_; ++k) e[static_cast<std::size_t>(k + kmax_)] = std::polar(1.0, k * xv);
   };
   for (int j = 0; j < dim_; ++j) {
-    // Reduced 1D series in x_j: b_k = sum over earlier modes of c e^{i k_l x_l}, later modes 0.
-    std::fill(b.begin(), b.end(), cplx(0));
-    const int z2 = (j < 2 && dim_ > 2) ? kmax_ : -1;  // index of k_2 = 0 when x_2 is integrated out
-    const int z1 = (j < 1 && dim_ > 1) ? kmax_ : -1;
-    for (int k2 = 0; k2 < width_[2]; ++k2) {
-      if (z2 >= 0 && k2 != z2) continue;
-      for (int k1 = 0; k1 < width_[1]; ++k1) {
-        if (z1 >= 0 && k1 != z1) continue;
-        for (int k0 = 0; k0 < width_[0]; ++k0) {
-          const cplx cv = c_[(static_cast<std::size_t>(k2) * width_[1] + k1) * width_[0] + k0];
-          const int kj = j == 0 ? k0 : (j == 1 ? k1 : k2);
-          cplx phase = 1.0;
-          if (j >= 1) phase *= e0[static_cast<std::size_t>(k0)];
-          if (j >= 2) phase *= e1[static_cast<std::size_t>(k1)];
-          b[static_cast<std::size_t>(kj)] += cv * phase;
-        }
+    // Reduced 1D series in x_j: b_k = sum over earlier modes of c e^{i k_l x_l}, later modes 0
+    // (their index is the centre kmax). Rows of c are contiguous in k0: each is one complex
+    // dot product with the phases of x_0, in real arithmetic (it vectorizes; std::complex
+    // products would go through the library's inf/NaN-safe multiply).
+    const int w0 = width_[0], w1 = width_[1];
+    auto row_dot = [&](int k1, int k2) {
+      const cplx* c = &c_[(static_cast<std::size_t>(k2) * static_cast<std::size_t>(w1) + static_cast<std::size_t>(k1)) *
+                          static_cast<std::size_t>(w0)];
+      double re = 0, im = 0;
+      for (int k0 = 0; k0 < w0; ++k0) {
+        const double cr = c[k0].real(), ci = c[k0].imag();
+        const double er = e0[static_cast<std::size_t>(k0)].real(), ei = e0[static_cast<std::size_t>(k0)].imag();
+        re += cr * er - ci * ei;
+        im += cr * ei + ci * er;
       }
+      return cplx(re, im);
+    };
+    std::fill(b.begin(), b.end(), cplx(0));
+    const int centre1 = dim_ > 1 ? kmax_ : 0, centre2 = dim_ > 2 ? kmax_ : 0;
+    if (j == 0) {
+      for (int k0 = 0; k0 < w0; ++k0)
+        b[static_cast<std::size_t>(k0)] =
+            c_[(static_cast<std::size_t>(centre2) * static_cast<std::size_t>(w1) + static_cast<std::size_t>(centre1)) *
+                   static_cast<std::size_t>(w0) +
+               static_cast<std::size_t>(k0)];
+    } else if (j == 1) {
+      for (int k1 = 0; k1 < w1; ++k1) b[static_cast<std::size_t>(k1)] = row_dot(k1, centre2);
+    } else {
+      for (int k2 = 0; k2 < width_[2]; ++k2)
+        for (int k1 = 0; k1 < w1; ++k1) {
+          const cplx r = row_dot(k1, k2), e = e1[static_cast<std::size_t>(k1)];
+          b[static_cast<std::size_t>(k2)] +=
+              cplx(r.real() * e.real() - r.imag() * e.imag(), r.real() * e.imag() + r.imag() * e.real());
+        }
     }
     // CDF G(t) = Re[b_0 t + sum_{k != 0} b_k (e^{ikt} - 1)/(ik)] and density
     // g(t) = Re sum_k b_k e^{ikt}, in one pass with e^{ikt} by recurrence; the terms k and
     // -k are conjugate pairs for a real density.
     auto G_and_g = [&](double t, double& gv) {
       const cplx z = std::polar(1.0, t);
-      cplx zk = 1.0;
       const cplx b0 = b[static_cast<std::size_t>(kmax_)];
       double Gv = b0.real() * t;
       gv = b0.real();
+      // In real arithmetic, zk = e^{ikt} = (c, s) by recurrence: with b+ = bp, b- = bm,
+      //   Re[b+ zk + b- conj(zk)] = (b+_r + b-_r) c - (b+_i - b-_i) s,
+      //   Re[b+ (zk - 1) / (ik) + b- (conj(zk) - 1) / (-ik)]
+      //     = (Im[b+ (zk - 1)] - Im[b- (conj(zk) - 1)]) / k.
+      double c = 1.0, sn = 0.0;
+      const double zr = z.real(), zi = z.imag();
       for (int k = 1; k <= kmax_; ++k) {
-        zk *= z;
+        const double cn = c * zr - sn * zi;
+        sn = c * zi + sn * zr;
+        c = cn;
         const cplx bp = b[static_cast<std::size_t>(kmax_ + k)], bm = b[static_cast<std::size_t>(kmax_ - k)];
-        const cplx zc = std::conj(zk);
-        gv += (bp * zk + bm * zc).real();
-        Gv += ((bp * (zk - 1.0)) / cplx(0, k) + (bm * (zc - 1.0)) / cplx(0, -k)).real();
+        gv += (bp.real() + bm.real()) * c - (bp.imag() - bm.imag()) * sn;
+        const double ip = bp.real() * sn + bp.imag() * (c - 1.0);   // Im[b+ (c - 1 + i s)]
+        const double im = -bm.real() * sn + bm.imag() * (c - 1.0);  // Im[b- (c - 1 - i s)]
+        Gv += (ip - im) / k;
       }
       return Gv;
     };
@@ -160,21 +185,27 @@ std::vector<std::uint64_t> korobov_vector(std::uint64_t n, int dim) {
     return sum / static_cast<double>(n) - 1;
   };
   const int candidates = 128;
-  std::uint64_t best = 1;
-  double best_q = INFINITY;
+  // Spread candidates over [2, n/2], plus the golden-ratio multiplier; their figures of
+  // merit in parallel, the best (the first of equals) chosen in candidate order.
+  std::vector<std::uint64_t> zs(candidates + 1);
+  std::vector<double> qs(candidates + 1, INFINITY);
   for (int c = 0; c <= candidates; ++c) {
-    // Spread candidates over [2, n/2], plus the golden-ratio multiplier.
     std::uint64_t z = c == candidates
                           ? static_cast<std::uint64_t>(std::llround(static_cast<double>(n) / 1.6180339887498949))
                           : 2 + (static_cast<std::uint64_t>(c) * (n / 2 - 2)) / candidates;
     while (std::gcd(z, n) != 1) ++z;
-    if (z >= n) continue;
-    const double q = quality(z);
-    if (q < best_q) {
-      best_q = q;
-      best = z;
-    }
+    zs[static_cast<std::size_t>(c)] = z;
   }
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int c = 0; c <= candidates; ++c)
+    if (zs[static_cast<std::size_t>(c)] < n) qs[static_cast<std::size_t>(c)] = quality(zs[static_cast<std::size_t>(c)]);
+  std::uint64_t best = 1;
+  double best_q = INFINITY;
+  for (int c = 0; c <= candidates; ++c)
+    if (qs[static_cast<std::size_t>(c)] < best_q) {
+      best_q = qs[static_cast<std::size_t>(c)];
+      best = zs[static_cast<std::size_t>(c)];
+    }
   for (int j = 1; j < dim; ++j) g[static_cast<std::size_t>(j)] = (g[static_cast<std::size_t>(j - 1)] * best) % n;
   return g;
 }

@@ -46,6 +46,8 @@ TEST(Verify, PlantedErrorsFailTheirTargets) {
         Planted{"gamma", "t7_transport_repel1d", "dynamics_vs_sigma", 0},
         Planted{"gamma", "t3_sinkhorn", "generator_vs_sigma", 0}, Planted{"gamma", "t3_gamma", "gamma identified", 0},
         Planted{"pde", "t1_torus2d_path", "dynamics_vs_n_optimal", 1},
+        // The sphere: the arc-length FD solver and the harmonic semigroup with half the diffusion.
+        Planted{"pde", "t1_sphere1_sigma t1_sphere2_sigma", "dynamics_vs_sigma", 2},
         // Eigenvectors do not depend on c: those fits still pass.
         Planted{"c", "t6_spectrum_n1d t6_spectrum_density1d", "eigenvalue_", 2}}) {
     const Result r = run("verify " + p.targets + " --quiet --plant " + p.plant + " --out '" +
