@@ -99,7 +99,7 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
   const Tree tree(dim, cloud, nanoflann::KDTreeSingleIndexAdaptorParams(32));
 
   // Queries in a spatially coherent order (tokens sorted by cells of the search radius),
-  // so consecutive searches walk the same part of the tree; rows are still stored by token.
+  // so consecutive searches walk the same part of the tree; the rows are stored in it too.
   std::vector<std::size_t> order(n);
   {
     double lo[3] = {0, 0, 0}, hi[3] = {1, 1, 1};
@@ -122,39 +122,6 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
     std::sort(order.begin(), order.end(),
               [&](std::size_t a, std::size_t b) { return std::tie(key[a], a) < std::tie(key[b], b); });
   }
-  const double inv_sigma = 1.0 / score.sigma, half_beta = 0.5 * score.beta;
-  std::vector<std::vector<std::pair<int, double>>> rows(n);
-  const std::ptrdiff_t count = static_cast<std::ptrdiff_t>(n);
-#pragma omp parallel
-  {
-    std::vector<std::pair<std::uint32_t, double>> found;
-    nanoflann::SearchParams params;
-    params.sorted = false;
-#pragma omp for schedule(dynamic, 256)
-    for (std::ptrdiff_t o = 0; o < count; ++o) {
-      const std::size_t i = order[static_cast<std::size_t>(o)];
-      const double q[3] = {tokens.coord[0][i], dim > 1 ? tokens.coord[1][i] : 0.0, dim > 2 ? tokens.coord[2][i] : 0.0};
-      tree.radiusSearch(q, radius * radius, found, params);
-      auto& row = rows[i];
-      row.reserve(found.size());
-      for (const auto& [idx, dist2] : found) {
-        const int j = cloud.orig[idx];
-        double dx[3] = {0, 0, 0}, q2 = 0;
-        for (int d = 0; d < dim; ++d) dx[d] = tokens.domain.displacement(tokens.coord[d][j], q[d]);
-        for (int a = 0; a < dim; ++a)
-          for (int b = 0; b < dim; ++b) q2 += score.metric(a, b) * dx[a] * dx[b];
-        // On the sphere the arc length 2 asin(chord / 2) >= chord: the chordal search ball
-        // holds the geodesic one.
-        const double dist = score.geodesic ? 2.0 * std::asin(std::min(1.0, 0.5 * std::sqrt(q2))) : std::sqrt(q2);
-        if (dist > r) continue;
-        // Same logit as the dense kernel: -(d_M / sigma)^beta.
-        const double logit = score.geodesic      ? -std::pow(dist * inv_sigma, score.beta)
-                             : score.beta == 2.0 ? -q2 * inv_sigma * inv_sigma
-                                                 : -std::pow(q2, half_beta) / std::pow(score.sigma, score.beta);
-        row.emplace_back(j, fast_exp(logit < -700.0 ? -700.0 : logit));
-      }
-    }
-  }
   // Rows stored in the cell order of the queries, columns renumbered the same way: the
   // neighbours of a token are near it in space, hence near it in this numbering, so a row
   // reads u from a few cache lines instead of from all over memory.
@@ -164,21 +131,63 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
     order_[o] = static_cast<int>(order[o]);
     rank_[order[o]] = static_cast<int>(o);
   }
+  // Two passes over the queries: the first counts each row's neighbours, so that the
+  // compressed rows are allocated once at their exact size (no per-row lists beside them:
+  // the peak memory is the rows themselves); the second fills each row in place.
+  const double inv_sigma = 1.0 / score.sigma, half_beta = 0.5 * score.beta;
+  const std::ptrdiff_t count = static_cast<std::ptrdiff_t>(n);
   row_.assign(n + 1, 0);
-  for (std::size_t o = 0; o < n; ++o) row_[o + 1] = row_[o] + static_cast<long>(rows[order[o]].size());
-  col_.resize(static_cast<std::size_t>(row_[n]));
-  val_.resize(static_cast<std::size_t>(row_[n]));
-#pragma omp parallel for schedule(static)
-  for (std::ptrdiff_t o = 0; o < count; ++o) {
-    auto& row = rows[order[static_cast<std::size_t>(o)]];
-    for (auto& [j, v] : row) j = rank_[static_cast<std::size_t>(j)];
-    std::sort(row.begin(), row.end());  // a fixed summation order
-    long k = row_[static_cast<std::size_t>(o)];
-    for (const auto& [j, v] : row) {
-      col_[static_cast<std::size_t>(k)] = j;
-      val_[static_cast<std::size_t>(k++)] = v;
+  for (int pass = 0; pass < 2; ++pass) {
+    if (pass == 1) {
+      for (std::size_t o = 0; o < n; ++o) row_[o + 1] += row_[o];
+      col_.resize(static_cast<std::size_t>(row_[n]));
+      val_.resize(static_cast<std::size_t>(row_[n]));
     }
-    std::vector<std::pair<int, double>>().swap(row);
+#pragma omp parallel
+    {
+      std::vector<std::pair<std::uint32_t, double>> found;
+      std::vector<std::pair<int, double>> row;
+      nanoflann::SearchParams params;
+      params.sorted = false;
+#pragma omp for schedule(dynamic, 256)
+      for (std::ptrdiff_t o = 0; o < count; ++o) {
+        const std::size_t i = order[static_cast<std::size_t>(o)];
+        const double q[3] = {tokens.coord[0][i], dim > 1 ? tokens.coord[1][i] : 0.0,
+                             dim > 2 ? tokens.coord[2][i] : 0.0};
+        tree.radiusSearch(q, radius * radius, found, params);
+        row.clear();
+        for (const auto& [idx, dist2] : found) {
+          const int j = cloud.orig[idx];
+          double dx[3] = {0, 0, 0}, q2 = 0;
+          for (int d = 0; d < dim; ++d) dx[d] = tokens.domain.displacement(tokens.coord[d][j], q[d]);
+          for (int a = 0; a < dim; ++a)
+            for (int b = 0; b < dim; ++b) q2 += score.metric(a, b) * dx[a] * dx[b];
+          // On the sphere the arc length 2 asin(chord / 2) >= chord: the chordal search ball
+          // holds the geodesic one.
+          const double dist = score.geodesic ? 2.0 * std::asin(std::min(1.0, 0.5 * std::sqrt(q2))) : std::sqrt(q2);
+          if (dist > r) continue;
+          if (pass == 0) {
+            row.emplace_back(j, 0.0);
+            continue;
+          }
+          // Same logit as the dense kernel: -(d_M / sigma)^beta.
+          const double logit = score.geodesic      ? -std::pow(dist * inv_sigma, score.beta)
+                               : score.beta == 2.0 ? -q2 * inv_sigma * inv_sigma
+                                                   : -std::pow(q2, half_beta) / std::pow(score.sigma, score.beta);
+          row.emplace_back(rank_[static_cast<std::size_t>(j)], fast_exp(logit < -700.0 ? -700.0 : logit));
+        }
+        if (pass == 0) {
+          row_[static_cast<std::size_t>(o) + 1] = static_cast<long>(row.size());
+          continue;
+        }
+        std::sort(row.begin(), row.end());  // a fixed summation order
+        long k = row_[static_cast<std::size_t>(o)];
+        for (const auto& [j, v] : row) {
+          col_[static_cast<std::size_t>(k)] = j;
+          val_[static_cast<std::size_t>(k++)] = v;
+        }
+      }
+    }
   }
   build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }

@@ -146,7 +146,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
 
   // Layers (or the ODE) with the observer's frames; the PDE is asked for t at each frame
   // and at t_K.
-  double outside_seconds = 0, pde_seconds = 0;
+  double outside_seconds = 0, pde_seconds = 0, frame_pde_seconds = 0;
   std::vector<double> u_pde;
   auto pde_at = [&](double t) {
     const auto tp = Clock::now();
@@ -156,7 +156,9 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
   };
   auto frame = [&](int k, const std::vector<double>& u) {
     const auto tf = Clock::now();
+    const double pde_before = pde_seconds;
     pde_at(prob.layer_time(k, spec.sigma));
+    frame_pde_seconds += pde_seconds - pde_before;
     observer->frame(k, prob.layer_time(k, spec.sigma), tokens, u, u_pde);
     outside_seconds += since(tf);
   };
@@ -220,7 +222,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
                            .set("generator_reference", reference_seconds)
                            .set("attention", attention_seconds)
                            .set("pde", pde_seconds)
-                           .set("frames", outside_seconds - pde_seconds);
+                           .set("frames", outside_seconds - frame_pde_seconds);
     details->tokens = tokens;
     details->u0 = u0;
     details->u = std::move(u);
