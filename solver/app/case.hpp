@@ -152,8 +152,9 @@ TransportReference transport_reference(const Case& c);
 double optimal_sigma(long n, int dim, double scale);
 
 /// What a case file is for when `attnpde check` is not told: a [study] table with token
-/// counts means study, the dot score means probe, a case without tokens.n (or with
-/// pde-only keys) means pde, anything else run. `reason` says which rule applied.
+/// counts means study, a [spectrum] table spectrum, the dot score off the sphere with a
+/// [probe] table or without initial values probe, a case without tokens.n (or with
+/// pde-only keys) pde, anything else run. `reason` says which rule applied.
 Purpose infer_purpose(const std::string& path, std::string& reason);
 
 /// The command a case under cases/verify is run with (its verify.command; study if unset).

@@ -41,9 +41,14 @@ Purpose infer_purpose(const std::string& path, std::string& reason) {
     reason = "it has a [spectrum] table and no [study] token counts";
     return Purpose::spectrum;
   }
+  // The dot score in the whole space is probed, unless the case has values to evolve and no
+  // [probe] table (then `run` applies the layers); on the sphere it is metric attention.
+  const bool on_sphere = has_key("domain", "kind") && table.at("domain").as_table().at("kind").is_string() &&
+                         table.at("domain").as_table().at("kind").as_string().str == "sphere";
   if (has_key("attention", "score") && table.at("attention").as_table().at("score").is_string() &&
-      table.at("attention").as_table().at("score").as_string().str == "dot") {
-    reason = "its score is the dot product";
+      table.at("attention").as_table().at("score").as_string().str == "dot" && !on_sphere &&
+      (has_section("probe") || !has_key("initial", "u0"))) {
+    reason = "its score is the dot product (no values to evolve, or a [probe] table)";
     return Purpose::probe;
   }
   if (has_key("pde", "metric_field") || has_key("pde", "drift") || !has_key("tokens", "n")) {

@@ -265,13 +265,20 @@ TEST(CliCheck, EveryShippedCaseValidates) {
   for (const auto& e : fs::directory_iterator(source_dir + "/cases")) {
     if (e.path().extension() != ".toml") continue;
     const std::string name = e.path().filename().string();
-    const std::string purpose = name.find("study") != std::string::npos      ? "study"
+    const bool study_table = slurp(e.path()).find("\n[study]") != std::string::npos;
+    const std::string purpose = study_table                                  ? "study"
                                 : name.find("pde") != std::string::npos      ? "pde"
                                 : name.find("probe") != std::string::npos    ? "probe"
                                 : name.find("spectrum") != std::string::npos ? "spectrum"
                                                                              : "run";
     const Result r = run("check cases/" + name + " --for " + purpose);
     EXPECT_EQ(r.rc, 0) << e.path() << ": " << r.err;
+    // Without --for, check infers the same command (the dot score: probe only off the
+    // sphere with a [probe] table or without values).
+    const Result inferred = run("check cases/" + name);
+    EXPECT_EQ(inferred.rc, 0) << e.path() << ": " << inferred.err;
+    EXPECT_NE(inferred.err.find("valid for `attnpde " + purpose + "`"), std::string::npos)
+        << name << ": " << inferred.err;
     ++n;
   }
   EXPECT_GE(n, 2);
