@@ -2,7 +2,7 @@
 # A user's run at scale (issue-13 command): `attnpde run cases/torus2d_metric.toml` with the
 # truncated kernel, 100 layers and a 32^2 grid, at N = 10^4, 10^5 and 10^6 tokens with
 # sigma = 0.01 (10^6 / N)^(1/2), so that every N has the same ~165 neighbours per token.
-# Prints each phase's seconds (from the manifest), the maximum resident set (GNU time), and
+# Prints each phase's seconds (from the manifest), the maximum resident set (getrusage), and
 # the growth exponent of each phase between 10^5 and 10^6 (1 = linear in N).
 #   bench/run_scale.sh [N ...]
 set -euo pipefail
@@ -14,9 +14,14 @@ sizes=("$@")
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
 for n in "${sizes[@]}"; do
   sigma=$(/usr/bin/python3 -c "print(0.01 * (1e6 / $n) ** 0.5)")
-  /usr/bin/time -f "%M" -o "$out/rss_$n" ./build/attnpde run cases/torus2d_metric.toml --quiet \
+  # The child's maximum resident set from getrusage (no dependence on GNU time).
+  /usr/bin/python3 - "$out/rss_$n" ./build/attnpde run cases/torus2d_metric.toml --quiet \
     --set tokens.n="$n" --set attention.sigma="$sigma" --set attention.layers=100 \
-    --set attention.kernel=truncated --set 'pde.grid=[32,32]' --set output.vtk=false --out "$out/run_$n" >/dev/null
+    --set attention.kernel=truncated --set 'pde.grid=[32,32]' --set output.vtk=false --out "$out/run_$n" <<'PY'
+import resource, subprocess, sys
+subprocess.run(sys.argv[2:], check=True, stdout=subprocess.DEVNULL)
+open(sys.argv[1], "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+PY
 done
 /usr/bin/python3 - "$out" "${sizes[@]}" <<'PY'
 import json, math, sys
