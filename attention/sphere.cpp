@@ -161,4 +161,10 @@ double circle_law_rate(int k, double beta) {
          (beta * std::cyl_bessel_i(0.0, beta));
 }
 
+int circle_law_k_max(double beta) {
+  int k = 1;
+  while (circle_law_rate(k + 1, beta) > circle_law_rate(k, beta)) ++k;
+  return k;
+}
+
 }  // namespace attnpde

@@ -52,5 +52,7 @@ void project_to_sphere(Tokens& tokens);
 /// exp(beta cos(theta_j - theta_i)), grow Fourier mode k of a slight perturbation of the
 /// uniform density at the rate lambda_k = k^2 I_k(beta) / (beta I_0(beta)).
 double circle_law_rate(int k, double beta);
+/// k_max = argmax_k lambda_k (the rates rise to one maximum, then fall).
+int circle_law_k_max(double beta);
 
 }  // namespace attnpde

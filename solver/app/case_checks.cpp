@@ -130,8 +130,7 @@ void check_domain(Case& c, bool sigma_given, const FailAt& fail_at) {
     c.beta = 2.0;
     c.sigma = std::sqrt(2.0 * c.dot_eps / b);
   }
-  Density p(c.density_expr, c.dim, c.domain);
-  if (c.dim == 3 && c.transport == Transport::none && !p.is_uniform())
+  if (c.dim == 3 && c.transport == Transport::none && !Expression(c.density_expr).is_constant())
     fail_at("density.expr",
             "on S^2 the dynamics reference is the exact heat semigroup of spherical harmonics, which needs a "
             "uniform density (use the circle, dim = 2, for a non-uniform one)");

@@ -78,8 +78,7 @@ CircleLawResult run_circle_law(const Case& c, double beta, bool progress) {
   CircleLawResult r;
   r.beta = beta;
   // Modes: up to where the predicted rate has fallen below a tenth of the largest.
-  int k_max = 1;
-  while (circle_law_rate(k_max + 1, beta) > circle_law_rate(k_max, beta)) ++k_max;
+  const int k_max = circle_law_k_max(beta);
   r.k_max = k_max;
   const double best = circle_law_rate(k_max, beta);
   int modes = k_max;

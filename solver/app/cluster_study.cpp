@@ -60,10 +60,7 @@ std::vector<ClusterPhase> run_cluster_study(const Case& c, const RunSettings& s)
     ph.min_clusters = static_cast<int>(*std::min_element(final_clusters.begin(), final_clusters.end()));
     ph.max_clusters = static_cast<int>(*std::max_element(final_clusters.begin(), final_clusters.end()));
     for (double v : final_close) ph.close_pair_fraction += v / m;
-    if (c.dim == 2) {
-      ph.k_max = 1;
-      while (circle_law_rate(ph.k_max + 1, beta) > circle_law_rate(ph.k_max, beta)) ++ph.k_max;
-    }
+    if (c.dim == 2) ph.k_max = circle_law_k_max(beta);
     phases.push_back(ph);
   }
   if (!root) return phases;

@@ -152,6 +152,7 @@ TEST(Sphere, CircleLawRatesPeakNearSqrtTwoBeta) {
     for (int k = 1; k < 30; ++k)
       if (circle_law_rate(k, betas[b]) > circle_law_rate(best, betas[b])) best = k;
     EXPECT_EQ(best, expected[b]) << betas[b];
+    EXPECT_EQ(circle_law_k_max(betas[b]), expected[b]) << betas[b];
   }
   EXPECT_NEAR(circle_law_rate(1, 5.0), std::cyl_bessel_i(1.0, 5.0) / (5.0 * std::cyl_bessel_i(0.0, 5.0)), 1e-15);
 }
