@@ -95,8 +95,27 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
   const double radius = search_radius(score.metric, score.sigma, cutoff);
   if (!search_radius_fits(tokens.domain, radius))
     throw std::invalid_argument("the cutoff radius reaches half the torus period; use the dense kernel");
-  const Cloud cloud = make_cloud(tokens, radius);
+  // The tree holds the points (and periodic images) mapped by R, M = R^T R (Cholesky), where
+  // d_M is the Euclidean distance: the search ball of radius r is the exact d_M ball, with no
+  // candidates outside it to filter (the Euclidean ball of radius r / sqrt(lambda_min) around
+  // the ellipsoid holds sqrt(cond M)^(dim - 1) times more in 2D and 3D).
+  Cloud cloud = make_cloud(tokens, radius);
+  const Eigen::MatrixXd chol = Eigen::LLT<Eigen::MatrixXd>(score.metric).matrixU();
+  auto mapped = [&](const double* x, double* y) {
+    for (int a = 0; a < dim; ++a) {
+      y[a] = 0.0;
+      for (int b = a; b < dim; ++b) y[a] += chol(a, b) * x[b];
+    }
+  };
+  for (std::size_t p = 0; p < cloud.orig.size(); ++p) {
+    double y[3] = {0, 0, 0};
+    mapped(&cloud.pts[3 * p], y);
+    for (int a = 0; a < dim; ++a) cloud.pts[3 * p + static_cast<std::size_t>(a)] = y[a];
+  }
   const Tree tree(dim, cloud, nanoflann::KDTreeSingleIndexAdaptorParams(32));
+  // The search radius in mapped coordinates (r, and a rounding margin; the exact test below
+  // decides), or on the sphere the chordal ball that holds the geodesic one.
+  const double mapped_radius = r * (1.0 + 1e-12);
 
   // Queries in a spatially coherent order (tokens sorted by cells of the search radius),
   // so consecutive searches walk the same part of the tree; the rows are stored in it too.
@@ -141,7 +160,10 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
     if (pass == 1) {
       for (std::size_t o = 0; o < n; ++o) row_[o + 1] += row_[o];
       col_.resize(static_cast<std::size_t>(row_[n]));
-      val_.resize(static_cast<std::size_t>(row_[n]));
+      if (score.precision == Precision::float32)
+        val32_.resize(static_cast<std::size_t>(row_[n]));
+      else
+        val_.resize(static_cast<std::size_t>(row_[n]));
     }
 #pragma omp parallel
     {
@@ -154,7 +176,9 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
         const std::size_t i = order[static_cast<std::size_t>(o)];
         const double q[3] = {tokens.coord[0][i], dim > 1 ? tokens.coord[1][i] : 0.0,
                              dim > 2 ? tokens.coord[2][i] : 0.0};
-        tree.radiusSearch(q, radius * radius, found, params);
+        double qm[3] = {0, 0, 0};
+        mapped(q, qm);
+        tree.radiusSearch(qm, mapped_radius * mapped_radius, found, params);
         row.clear();
         for (const auto& [idx, dist2] : found) {
           const int j = cloud.orig[idx];
@@ -184,7 +208,10 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
         long k = row_[static_cast<std::size_t>(o)];
         for (const auto& [j, v] : row) {
           col_[static_cast<std::size_t>(k)] = j;
-          val_[static_cast<std::size_t>(k++)] = v;
+          if (val32_.empty())
+            val_[static_cast<std::size_t>(k++)] = v;
+          else
+            val32_[static_cast<std::size_t>(k++)] = static_cast<float>(v);
         }
       }
     }
@@ -195,6 +222,15 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
 void TruncatedKernel::apply_rows(const double* u, double* out, double* degree, const double* w, std::size_t lo,
                                  std::size_t hi) const {
   if (lo > hi || hi > size()) throw std::invalid_argument("row range outside the tokens");
+  if (val32_.empty())
+    apply_stored(val_.data(), u, out, degree, w, lo, hi);
+  else
+    apply_stored(val32_.data(), u, out, degree, w, lo, hi);
+}
+
+template <class Value>
+void TruncatedKernel::apply_stored(const Value* val, const double* u, double* out, double* degree, const double* w,
+                                   std::size_t lo, std::size_t hi) const {
   // u and w in the stored numbering (O(N), small against the O(N k) rows).
   const std::size_t n = size();
   std::vector<double> up(n), wp(w ? n : 0);
@@ -208,7 +244,7 @@ void TruncatedKernel::apply_rows(const double* u, double* out, double* degree, c
     double s = 0.0, su = 0.0;
     for (long k = row_[o]; k < row_[o + 1]; ++k) {
       const auto j = static_cast<std::size_t>(col_[static_cast<std::size_t>(k)]);
-      const double e = w ? val_[static_cast<std::size_t>(k)] * wp[j] : val_[static_cast<std::size_t>(k)];
+      const double e = w ? static_cast<double>(val[k]) * wp[j] : static_cast<double>(val[k]);
       s += e;
       su += e * up[j];
     }
@@ -224,6 +260,22 @@ void TruncatedKernel::apply_rows(const double* u, double* out, double* degree, c
 #pragma omp parallel for schedule(static)
     for (std::ptrdiff_t i = static_cast<std::ptrdiff_t>(lo); i < static_cast<std::ptrdiff_t>(hi); ++i)
       row(static_cast<std::size_t>(rank_[static_cast<std::size_t>(i)]));
+  }
+}
+
+void TruncatedKernel::pattern(std::vector<long>& row_start, std::vector<int>& cols) const {
+  const std::size_t n = size();
+  row_start.assign(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto o = static_cast<std::size_t>(rank_[i]);
+    row_start[i + 1] = row_start[i] + (row_[o + 1] - row_[o]);
+  }
+  cols.resize(col_.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto o = static_cast<std::size_t>(rank_[i]);
+    long out = row_start[i];
+    for (long k = row_[o]; k < row_[o + 1]; ++k)
+      cols[static_cast<std::size_t>(out++)] = order_[col_[static_cast<std::size_t>(k)]];
   }
 }
 

@@ -26,8 +26,11 @@ namespace attnpde {
 
 class TruncatedKernel : public AttentionKernel {
  public:
-  /// float64 only (score.precision is ignored). Throws std::invalid_argument when the
-  /// search radius reaches half the torus period (use the dense kernel then).
+  /// score.precision = float64 stores K_ij in float64 (12 bytes per kept pair with the
+  /// column); float32 stores it in float32 (8 bytes per pair; each weight rounded to 6e-8
+  /// relative, the row sums still in float64), for runs whose accuracy allows it. Throws
+  /// std::invalid_argument when the search radius reaches half the torus period (use the
+  /// dense kernel then).
   TruncatedKernel(const Tokens& tokens, const MetricScore& score, double cutoff);
 
   std::size_t size() const override { return row_.size() - 1; }
@@ -42,6 +45,10 @@ class TruncatedKernel : public AttentionKernel {
   long nonzeros() const { return static_cast<long>(col_.size()); }
   double mean_neighbours() const { return static_cast<double>(col_.size()) / static_cast<double>(size()); }
   double build_seconds() const { return build_seconds_; }
+  /// The kept pairs in token numbering, as compressed rows: row i holds the tokens
+  /// cols[row_start[i] .. row_start[i+1]) (itself included), in the stored order. For code
+  /// that needs the neighbour set itself (metric learning, attention/learning.hpp).
+  void pattern(std::vector<long>& row_start, std::vector<int>& cols) const;
 
  private:
   double cutoff_, tail_;  ///< tail_ = exp(-cutoff^beta)
@@ -49,7 +56,11 @@ class TruncatedKernel : public AttentionKernel {
   std::vector<long> row_;  ///< row o holds token order_[o]; columns are numbered the same way
   std::vector<int> col_;
   std::vector<int> order_, rank_;  ///< stored position -> token, token -> stored position
-  std::vector<double> val_;
+  std::vector<double> val_;        ///< K_ij (float64 storage), or empty
+  std::vector<float> val32_;       ///< K_ij (float32 storage), or empty
+  template <class Value>
+  void apply_stored(const Value* val, const double* u, double* out, double* degree, const double* w, std::size_t lo,
+                    std::size_t hi) const;
   double build_seconds_ = 0;
 };
 

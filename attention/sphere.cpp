@@ -7,14 +7,11 @@
 
 #include "attention/constants.hpp"
 #include "attention/density.hpp"
+#include "attention/tokens.hpp"
 
 namespace attnpde {
 
 namespace {
-
-double uniform01(std::mt19937_64& rng) {
-  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
-}
 
 void push(Tokens& t, const std::array<double, 3>& x) {
   for (int d = 0; d < t.dim; ++d) t.coord[d].push_back(x[d]);

@@ -23,15 +23,14 @@ Sampler sampler_from_string(const std::string& name) {
   throw std::invalid_argument("unknown sampler '" + name + "'");
 }
 
-namespace {
-
-// 53-bit uniform double in [0, 1) from one 64-bit draw (portable, unlike
-// std::uniform_real_distribution).
 double uniform01(std::mt19937_64& rng) {
   return static_cast<double>(rng() >> 11) * 0x1.0p-53;
 }
 
-}  // namespace
+double standard_normal(std::mt19937_64& rng) {
+  const double u1 = 1.0 - uniform01(rng), u2 = uniform01(rng);  // u1 in (0, 1]
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(torus_period * u2);
+}
 
 Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sampler sampler) {
   if (p.domain().kind == DomainKind::sphere) return sample_sphere(p, n, seed, sampler);

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,12 @@ Sampler sampler_from_string(const std::string& name);
 ///    uniform p (the lattice itself; the transform needs a periodic p).
 /// Deterministic for a given (n, seed, density).
 Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sampler sampler);
+
+/// 53-bit uniform double in [0, 1) from one 64-bit draw (portable across standard
+/// libraries, unlike std::uniform_real_distribution).
+double uniform01(std::mt19937_64& rng);
+/// One standard normal from two uniforms (Box-Muller, the cosine branch).
+double standard_normal(std::mt19937_64& rng);
 
 /// n i.i.d. tokens of the Gaussian N(mean, cov) in R^dim (domain "space"): standard
 /// normals by the Box-Muller transform of 53-bit uniforms from a 64-bit Mersenne twister

@@ -117,11 +117,25 @@ Budget estimate_budget(const Case& c) {
     const KernelWork w = kernel_work(n, k, applications);
     if (truncated) {
       attention += seeds * kernels * w.truncated;
-      b.memory = std::max(b.memory, n * k * 12.0 + 200.0 * n);
+      const double bytes_per_pair = c.precision == Precision::float32 ? 8.0 : 12.0;
+      b.memory = std::max(b.memory, n * k * bytes_per_pair + 200.0 * n);
     } else {
       attention += seeds * kernels * w.dense;
       b.memory = std::max(b.memory, 200.0 * n * components);
     }
+  }
+  // Metric learning: every evaluation builds A (N^2 exp; the dense worst case) and runs the
+  // layers forward and backward for all fields, plus the pair pass of the gradient; the
+  // dense matrices A, C and P take 24 N^2 bytes. Rate measured on the 2-core machine: 0.3 s
+  // per evaluation at N = 4000 with 12 fields and 8 layers.
+  if (c.purpose == Purpose::learn) {
+    const double n = static_cast<double>(c.n), fields = c.learn.fields + c.learn.heldout;
+    const double models = (c.learn.metric_model ? 1.0 : 0.0) + (c.learn.dot_model ? 1.0 : 0.0);
+    const double runs = c.learn.seeds * static_cast<double>(c.learn.noise.size()) * models;
+    const double learn_flops_per_second = 3e10;
+    attention +=
+        runs * c.learn.optimizer.evaluations * n * n * (30.0 + 6.0 * c.layers * fields) / learn_flops_per_second;
+    b.memory = std::max(b.memory, 24.0 * n * n);
   }
   // The PDE: steps of dt (automatic: 0.1 h / lambda_max(G)) up to the horizon.
   if (c.purpose != Purpose::probe && c.transport == Transport::none && !spectrum) {

@@ -46,38 +46,6 @@ using namespace case_input;
 
 namespace {
 
-// The resolved values of a case: from the file (or --set), else the key table's default.
-struct Resolved {
-  const TValue& root;
-  const std::string& path;
-  std::map<std::string, TValue> values;
-
-  const TValue* present(const KeySpec& s) const {
-    const auto& table = root.as_table();
-    auto sec = table.find(s.section);
-    if (sec == table.end()) return nullptr;
-    auto it = sec->second.as_table().find(s.key);
-    return it == sec->second.as_table().end() ? nullptr : &it->second;
-  }
-  // Location of a missing key: its section's header, else line 1 of the file.
-  Where section_where(const std::string& section) const {
-    auto sec = root.as_table().find(section);
-    return sec == root.as_table().end() ? Where{path, 1, 1} : where(sec->second, path);
-  }
-  [[noreturn]] void missing(const KeySpec& s, const std::string& why) const {
-    const Where w = section_where(s.section);
-    throw InputError(w.file, w.line, w.column, s.name(),
-                     "missing required key '" + s.key + "' in [" + s.section + "]" + why);
-  }
-};
-
-const KeySpec& key(const std::string& name) {
-  const auto dot = name.find('.');
-  const KeySpec* s = find_key(name.substr(0, dot), name.substr(dot + 1));
-  if (!s) throw std::logic_error("no key " + name);
-  return *s;
-}
-
 // G(x) of pde.metric_field must be SPD at every face of the grid, where the operator
 // evaluates it (node placement of attention/domain.hpp).
 // Returns the largest eigenvalue of G(x) over the faces.
@@ -147,27 +115,6 @@ Json resolved_json(const Case& c, const Resolved& r) {
   out.set(current, section);
   return out;
 }
-// The [verify] table of a case under cases/verify (`attnpde verify`).
-void read_verify(Case& c, const Resolved& r, const Reader& rd) {
-  auto val = [&](const std::string& name) -> const TValue& { return r.values.at(name); };
-  if (const TValue* t = r.present(key("verify.target"))) c.verify_target = rd.string(*t, key("verify.target"));
-  c.verify_title = c.name;
-  if (const TValue* t = r.present(key("verify.title"))) c.verify_title = rd.string(*t, key("verify.title"));
-  const std::string command = rd.string(val("verify.command"), key("verify.command"));
-  c.verify_command = command == "probe" ? Purpose::probe : command == "run" ? Purpose::run : Purpose::study;
-  c.verify_gamma = command == "gamma";
-  const TValue& fits = val("verify.fits");
-  if (!fits.is_array()) fail(fits, r.path, "verify.fits", "expected an array of fit names");
-  for (const auto& f : fits.as_array()) c.verify_fits.push_back(rd.string(f, key("verify.fits")));
-  c.verify_max_error = rd.real(val("verify.max_error"), key("verify.max_error"));
-  c.verify_full = rd.boolean(val("verify.full"), key("verify.full"));
-  c.verify_conformal = rd.string(val("verify.reference"), key("verify.reference")) == "conformal";
-  if (c.verify_conformal &&
-      (c.dim != 3 || c.normalization.kind != NormalizationKind::softmax || c.domain.kind == DomainKind::space))
-    fail(val("verify.reference"), r.path, "verify.reference",
-         "the conformal form holds in 3D for softmax (gamma = 2) on the torus or in the box");
-}
-
 }  // namespace
 
 Case load_case(const std::string& path, const std::vector<Override>& overrides, Purpose purpose) {
@@ -259,6 +206,7 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   c.spectrum_tol = rd.real(val("spectrum.tol"), key("spectrum.tol"));
   c.vtk = rd.boolean(val("output.vtk"), key("output.vtk"));
   read_verify(c, r, rd);
+  read_learn(c, r, rd);
   c.every = static_cast<int>(rd.integer(val("output.every"), key("output.every")));
   // `attnpde pde` integrates to pde.t_end, or to the layers' time t_K, which needs sigma.
   if (purpose == Purpose::pde && !(c.pde_t_end > 0) && !r.present(key("attention.sigma")))
@@ -362,6 +310,7 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   check_domain(c, r.present(key("attention.sigma")) != nullptr, fail_at);
   if (c.domain.kind != DomainKind::space) check_density(c, fail_at);
   check_derived(c, g_max, fail_at);
+  check_learn(c, fail_at);
   check_expressions(c, fail_at);
   c.resolved = resolved_json(c, r);
   return c;

@@ -14,6 +14,7 @@
 #include "attention/domain.hpp"
 #include "attention/kernel_dense.hpp"
 #include "attention/normalization.hpp"
+#include "attention/optimizer.hpp"
 #include "attention/tokens.hpp"
 #include "postprocess/json.hpp"
 #include "solver/app/case_keys.hpp"
@@ -53,6 +54,15 @@ enum class TransportReference { none, gaussian, heat };
 /// An error planted on purpose by `attnpde verify --plant` to show that the matching
 /// target fails: a wrong c(beta, n), a wrong gamma, a PDE with half the diffusion.
 enum class PlantedError { none, constant, gamma, pde_half_diffusion };
+
+/// [learn] of `attnpde learn` (solver/app/learn_command.hpp).
+struct LearnSettings {
+  int fields = 0, heldout = 0, snapshots = 0, modes = 0, seeds = 0, dot_rank = 0;
+  std::vector<double> noise;
+  bool metric_model = true, dot_model = true;
+  OptimizerOptions optimizer;
+  Eigen::MatrixXd initial;  ///< starting metric
+};
 
 /// A validated case. Every value comes from the file, an override or the key table's
 /// default (solver/app/case_keys.cpp); the initializers below are only placeholders.
@@ -116,6 +126,8 @@ struct Case {
   double spectrum_tol = 0;
   // [probe]
   std::vector<int> probe_grid;
+  // [learn]
+  LearnSettings learn;
   // [verify] (attnpde verify)
   std::string verify_target, verify_title;
   Purpose verify_command = Purpose::study;
@@ -151,7 +163,7 @@ TransportReference transport_reference(const Case& c);
 /// The balanced kernel width sigma* = C N^(-1/(dim+6)) (docs/theory.md section 2).
 double optimal_sigma(long n, int dim, double scale);
 
-/// What a case file is for when `attnpde check` is not told: a [study] table with token
+/// What a case file is for when `attnpde check` is not told: a [learn] table means learn, a [study] table with token
 /// counts means study, a [spectrum] table spectrum, the dot score off the sphere with a
 /// [probe] table or without initial values probe, a case without tokens.n (or with
 /// pde-only keys) pde, anything else run. `reason` says which rule applied.

@@ -235,6 +235,20 @@ void check_derived(const Case& c, double g_max, const FailAt& fail_at) {
                 (c.dt > 0 ? "; use a larger dt" : "; the automatic dt = 0.1 h / lambda_max(G) is tiny: set pde.dt"));
 }
 
+void check_learn(const Case& c, const FailAt& fail_at) {
+  if (c.purpose != Purpose::learn) return;
+  if (c.domain.kind != DomainKind::torus && c.domain.kind != DomainKind::box)
+    fail_at("domain.kind", "metric learning runs on the torus or in the box");
+  if (c.learn.dot_model && c.domain.kind != DomainKind::torus)
+    fail_at("learn.models", "the dot-product baseline embeds the torus (phi = cos, sin); use models = \"metric\"");
+  if (c.beta != 2.0) fail_at("attention.beta", "metric learning learns rho = (x - y)^T W^T W (x - y): beta = 2");
+  if (c.normalization.kind != NormalizationKind::softmax)
+    fail_at("attention.normalization", "metric learning trains softmax attention");
+  if (c.layers < c.learn.snapshots || c.layers % c.learn.snapshots != 0)
+    fail_at("attention.layers", "layers = " + std::to_string(c.layers) + " must be a positive multiple of " +
+                                    "learn.snapshots = " + std::to_string(c.learn.snapshots));
+}
+
 void check_expressions(const Case& c, const FailAt& fail_at) {
   struct Checked {
     std::string key;

@@ -43,6 +43,10 @@ std::vector<double> sigmas_used(const Case& c);
 /// max_pde_steps (g_max: the largest eigenvalue of G over the grid).
 void check_derived(const Case& c, double g_max, const FailAt& fail_at);
 
+/// `attnpde learn`: torus or box (the dot baseline: torus), beta = 2, softmax, layers a
+/// multiple of learn.snapshots.
+void check_learn(const Case& c, const FailAt& fail_at);
+
 /// density.expr (finite and > 0), initial.u0 and pde.drift (finite) at every grid node
 /// and cell face of the PDE grid; no time variable t in them.
 void check_expressions(const Case& c, const FailAt& fail_at);

@@ -66,7 +66,7 @@ KeySpec unit(KeySpec s, std::string u) {
 }
 
 const Commands R = command_bit(Purpose::run), S = command_bit(Purpose::study), P = command_bit(Purpose::pde),
-               Q = command_bit(Purpose::probe), X = command_bit(Purpose::spectrum);
+               Q = command_bit(Purpose::probe), X = command_bit(Purpose::spectrum), L = command_bit(Purpose::learn);
 
 std::vector<KeySpec> make_keys() {
   using T = KeyType;
@@ -88,7 +88,7 @@ std::vector<KeySpec> make_keys() {
                        "`random`: i.i.d. rejection sampling (seeded); `quasi`: shifted rank-1 lattice mapped "
                        "through the inverse Rosenblatt transform of p (smooth p only); on the circle the lattice "
                        "through the inverse CDF in arc length, on S^2 the spherical Fibonacci lattice (uniform p)."),
-                  R | S | Q | X),
+                  R | S | Q | X | L),
              {"random", "quasi"}),
       computed(used(spec("density", "mean", T::real_array, "",
                          "`space` only: mean mu of the Gaussian tokens (dim entries)."),
@@ -98,10 +98,11 @@ std::vector<KeySpec> make_keys() {
                          "`space` only: covariance Sigma of the Gaussian tokens (dim x dim, SPD)."),
                     R | S | Q),
                "identity"),
-      ranged(required(used(spec("tokens", "n", T::integer, "", "Number of tokens N."), R | Q | X), R | Q | X), 2, 1e9),
+      ranged(required(used(spec("tokens", "n", T::integer, "", "Number of tokens N."), R | Q | X | L), R | Q | X | L),
+             2, 1e9),
       ranged(used(spec("tokens", "seed", T::integer, "1",
-                       "Seed of the sampler (study repetitions use seed, seed+1, ...)."),
-                  R | S | Q | X),
+                       "Seed of the sampler (study and learn repetitions use seed, seed+1, ...)."),
+                  R | S | Q | X | L),
              0, 9.2e18),
       choice(used(spec("attention", "score", T::string, "\"metric\"",
                        "Score rho: `metric` = d_M(x, y)^beta; `dot` = -x^T B y at temperature eps. In `space` "
@@ -128,8 +129,8 @@ std::vector<KeySpec> make_keys() {
              {"chordal", "geodesic"}),
       ranged(unit(required(used(spec("attention", "sigma", T::real, "",
                                      "Kernel width sigma; `pde` needs it only when `pde.t_end` = 0 (the horizon t_K)."),
-                                R | P | Q | X),
-                           R | Q | X),
+                                R | P | Q | X | L),
+                           R | Q | X | L),
                   "length (d_M)"),
              0, inf, true),
       choice(spec("attention", "normalization", T::string, "\"softmax\"",
@@ -144,8 +145,8 @@ std::vector<KeySpec> make_keys() {
              0, 1, true, true),
       ranged(used(spec("attention", "sinkhorn_max_iter", T::integer, "2000", "Sinkhorn iteration cap."), R | S | Q | X),
              1, 1e6),
-      ranged(used(spec("attention", "tau", T::real, "0.5", "Residual step: u <- u + tau (A u - u)."), R | S | P), 0, 1,
-             true),
+      ranged(used(spec("attention", "tau", T::real, "0.5", "Residual step: u <- u + tau (A u - u)."), R | S | P | L), 0,
+             1, true),
       choice(used(spec("attention", "depth", T::string, "\"layers\"",
                        "`layers`: K residual layers; `continuous`: du/dt = (A u - u)/(c sigma^2) to the same t_K with "
                        "Odeint (Dormand-Prince 5(4), error controlled)."),
@@ -161,21 +162,23 @@ std::vector<KeySpec> make_keys() {
           0, 1, true, true),
       choice(used(spec("attention", "precision", T::string, "\"float64\"",
                        "Kernel arithmetic: `float64`, or `float32` displacements, logits and exp with float64 sums "
-                       "(beta = 2 only; A u within 1e-5 relative)."),
+                       "(beta = 2 only; A u within 1e-5 relative); the truncated kernel then stores its weights in "
+                       "float32 (8 instead of 12 bytes per pair)."),
                   R | S | X),
              {"float64", "float32"}),
       choice(
           used(spec("attention", "kernel", T::string, "\"auto\"",
                     "`dense` (all pairs, exact), `truncated` (neighbours within d_M <= cutoff sigma from a k-d tree, "
-                    "assembled once; float64), or `auto`: truncated when its build and applications cost less than "
+                    "assembled once; float64 weights, float32 with `precision = \"float32\"`), or `auto`: truncated "
+                    "when its build and applications cost less than "
                     "the dense applications (expected neighbours, layers) and its typical neglected weight is below "
                     "1e-9, else dense."),
-               R | S | X),
+               R | S | X | L),
           {"auto", "dense", "truncated"}),
       ranged(unit(used(spec("attention", "cutoff", T::real, "5",
                             "Truncated kernel: keep pairs with d_M <= cutoff sigma; each dropped weight is below "
                             "exp(-cutoff^beta), the bound on the neglected row weight is in the manifest."),
-                       R | S | X),
+                       R | S | X | L),
                   "sigma"),
              0, inf, true),
       choice(used(spec("attention", "transport", T::string, "\"none\"",
@@ -186,9 +189,9 @@ std::vector<KeySpec> make_keys() {
                        "on the torus)."),
                   R | S),
              {"none", "attract", "repel"}),
-      ranged(
-          used(spec("attention", "layers", T::integer, "10", "Number of layers K; t_K = K tau c sigma^2."), R | S | P),
-          0, 1e7),
+      ranged(used(spec("attention", "layers", T::integer, "10", "Number of layers K; t_K = K tau c sigma^2."),
+                  R | S | P | L),
+             0, 1e7),
       computed(
           used(spec("initial", "u0", T::expression, "",
                     "Initial values u0(x, y, z) of tokens and grid; an array of expressions makes u a vector (each "
@@ -198,20 +201,21 @@ std::vector<KeySpec> make_keys() {
       ranged(computed(used(spec("pde", "grid", T::integer_array, "",
                                 "Grid nodes per direction (dim entries; on the circle one: the arc length theta; "
                                 "S^2 has no grid, its reference is spectral)."),
-                           R | S | P | X),
+                           R | S | P | X | L),
                       "64 per direction"),
              8, 1 << 14),
       ranged(unit(used(spec("pde", "dt", T::real, "0",
                             "Time step; 0 = automatic (0.1 h / lambda_max(G)). -ts_dt overrides."),
-                       R | S | P),
+                       R | S | P | L),
                   "time"),
              0, inf),
-      ranged(used(spec("pde", "rtol", T::real, "1e-10", "Relative tolerance of the linear solves (KSP)."), R | S | P),
-             0, 1, true, true),
       ranged(
-          unit(used(spec("pde", "atol", T::real, "1e-14", "Absolute tolerance of the linear solves (KSP)."), R | S | P),
-               "u"),
-          0, inf),
+          used(spec("pde", "rtol", T::real, "1e-10", "Relative tolerance of the linear solves (KSP)."), R | S | P | L),
+          0, 1, true, true),
+      ranged(unit(used(spec("pde", "atol", T::real, "1e-14", "Absolute tolerance of the linear solves (KSP)."),
+                       R | S | P | L),
+                  "u"),
+             0, inf),
       computed(
           exclusive(used(spec("pde", "metric_field", T::expression_matrix, "",
                               "`attnpde pde` only: G(x) as dim x dim expressions, SPD at every face; replaces M^-1."),
@@ -272,6 +276,63 @@ std::vector<KeySpec> make_keys() {
                  used(spec("probe", "grid", T::integer_array, "", "Query points per direction of `attnpde probe`."), Q),
                  "16 per direction"),
              1, 4096),
+      ranged(exclusive(used(spec("learn", "fields", T::integer, "8",
+                                 "Training fields J: random smooth u0 (Fourier modes up to learn.modes, seeded) "
+                                 "evolved by the limit PDE of attention.metric (the planted M*), observed at the "
+                                 "tokens after every layers / snapshots layers."),
+                            L)),
+             1, 1000),
+      ranged(exclusive(used(spec("learn", "heldout", T::integer, "4",
+                                 "Held-out fields (never trained on; their loss is against the noise-free data)."),
+                            L)),
+             1, 1000),
+      ranged(exclusive(used(spec("learn", "snapshots", T::integer, "4",
+                                 "Observation times t_k = k (layers / snapshots) tau c sigma^2, k = 1 .. snapshots "
+                                 "(attention.layers must be a multiple)."),
+                            L)),
+             1, 1000),
+      ranged(exclusive(used(spec("learn", "modes", T::integer, "2",
+                                 "Largest wave number |k_i| of the random fields (coefficients N(0, 1) / |k|^2)."),
+                            L)),
+             1, 16),
+      ranged(exclusive(used(spec("learn", "noise", T::real_array, "[0.0]",
+                                 "Relative noise levels: Gaussian noise of standard deviation level x RMS(data) "
+                                 "added to the training observations; one set of trainings per level."),
+                            L)),
+             0, 10),
+      ranged(exclusive(used(spec("learn", "seeds", T::integer, "1",
+                                 "Repetitions: seed s draws tokens (tokens.seed + s), fields and noise."),
+                            L)),
+             1, 1000),
+      choice(exclusive(used(spec("learn", "models", T::string, "\"both\"",
+                                 "`metric`: metric-attention (M = W^T W learned); `dot`: the baseline "
+                                 "phi(x)^T W_Q^T W_K phi(y) / sqrt(r) with phi = (cos x_k, sin x_k) (torus only); "
+                                 "`both`: the two on the same data and budget."),
+                            L)),
+             {"both", "metric", "dot"}),
+      choice(exclusive(used(spec("learn", "optimizer", T::string, "\"lbfgs\"",
+                                 "`lbfgs` (LBFGS++, strong Wolfe line search) or `adam`."),
+                            L)),
+             {"lbfgs", "adam"}),
+      ranged(exclusive(used(spec("learn", "evaluations", T::integer, "100",
+                                 "Budget of loss-and-gradient evaluations per training (the same for every model)."),
+                            L)),
+             1, 1e6),
+      ranged(exclusive(used(spec("learn", "rate", T::real, "0.01", "Adam step size."), L)), 0, inf, true),
+      ranged(exclusive(used(spec("learn", "tolerance", T::real, "1e-9",
+                                 "L-BFGS stops when |gradient| <= tolerance max(1, |theta|)."),
+                            L)),
+             0, 1),
+      computed(exclusive(used(spec("learn", "initial", T::real_matrix, "",
+                                   "Starting metric of metric-attention (dim x dim SPD); the baseline starts at the "
+                                   "same kernel near the diagonal (B = (2 / sigma^2) m I, m the mean eigenvalue)."),
+                              L)),
+               "identity"),
+      ranged(computed(exclusive(used(spec("learn", "dot_rank", T::integer, "",
+                                          "Rows r of the baseline's W_Q and W_K (each r x 2 dim)."),
+                                     L)),
+                      "2 dim"),
+             1, 64),
       computed(spec("verify", "target", T::string, "",
                     "`attnpde verify` only: the target this case checks (T0-T8 of docs/theory.md section 7)."),
                "none"),

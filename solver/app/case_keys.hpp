@@ -10,9 +10,9 @@ namespace attnpde {
 
 /// What a case is loaded for: the commands that read a case. The key table says which of
 /// them use and which require each key.
-enum class Purpose { run, study, pde, probe, spectrum };
-inline constexpr int purpose_count = 5;
-/// "run", "study", "pde", "probe" or "spectrum".
+enum class Purpose { run, study, pde, probe, spectrum, learn };
+inline constexpr int purpose_count = 6;
+/// "run", "study", "pde", "probe", "spectrum" or "learn".
 const char* purpose_name(Purpose p);
 
 /// A set of commands (bit k: Purpose k).

@@ -30,6 +30,8 @@ const char* purpose_name(Purpose p) {
       return "probe";
     case Purpose::spectrum:
       return "spectrum";
+    case Purpose::learn:
+      return "learn";
   }
   return "?";
 }

@@ -29,6 +29,10 @@ Purpose infer_purpose(const std::string& path, std::string& reason) {
     auto sec = table.find(section);
     return sec != table.end() && sec->second.is_table() && sec->second.as_table().count(k) > 0;
   };
+  if (table.count("learn") && table.at("learn").is_table()) {
+    reason = "it has a [learn] table";
+    return Purpose::learn;
+  }
   if (has_key("study", "n")) {
     reason = "it has [study] token counts";
     return Purpose::study;

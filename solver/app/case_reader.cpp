@@ -201,6 +201,32 @@ TValue parse_file(const std::string& path) {
   }
 }
 
+const TValue* Resolved::present(const KeySpec& s) const {
+  const auto& table = root.as_table();
+  auto sec = table.find(s.section);
+  if (sec == table.end()) return nullptr;
+  auto it = sec->second.as_table().find(s.key);
+  return it == sec->second.as_table().end() ? nullptr : &it->second;
+}
+
+Where Resolved::section_where(const std::string& section) const {
+  auto sec = root.as_table().find(section);
+  return sec == root.as_table().end() ? Where{path, 1, 1} : where(sec->second, path);
+}
+
+void Resolved::missing(const KeySpec& s, const std::string& why) const {
+  const Where w = section_where(s.section);
+  throw InputError(w.file, w.line, w.column, s.name(),
+                   "missing required key '" + s.key + "' in [" + s.section + "]" + why);
+}
+
+const KeySpec& key(const std::string& name) {
+  const auto dot = name.find('.');
+  const KeySpec* s = find_key(name.substr(0, dot), name.substr(dot + 1));
+  if (!s) throw std::logic_error("no key " + name);
+  return *s;
+}
+
 void apply_override(TValue& root, const Override& o) {
   const auto eq = o.text.find('=');
   const auto dot = o.text.find('.');

@@ -59,6 +59,27 @@ class Reader {
   std::string file_;
 };
 
+/// The resolved values of a case: from the file (or --set), else the key table's default.
+struct Resolved {
+  const TValue& root;
+  const std::string& path;
+  std::map<std::string, TValue> values;
+
+  /// The value in the file (or --set), or null.
+  const TValue* present(const KeySpec& s) const;
+  /// Location of a missing key: its section's header, else line 1 of the file.
+  Where section_where(const std::string& section) const;
+  [[noreturn]] void missing(const KeySpec& s, const std::string& why) const;
+};
+
+/// The spec of key "section.key" (which must exist).
+const KeySpec& key(const std::string& name);
+
+/// The [verify] table of a case under cases/verify (`attnpde verify`) into c.
+void read_verify(Case& c, const Resolved& r, const Reader& rd);
+/// The [learn] table (`attnpde learn`) into c (c.dim already set).
+void read_learn(Case& c, const Resolved& r, const Reader& rd);
+
 /// The parsed file (InputError for a missing file, a directory or a syntax error).
 TValue parse_file(const std::string& path);
 /// Applies one --set override (the key must exist in the key table).

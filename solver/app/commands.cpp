@@ -5,6 +5,7 @@
 
 #include "postprocess/tables.hpp"
 #include "solver/app/dot_command.hpp"
+#include "solver/app/learn_command.hpp"
 #include "solver/app/pde_command.hpp"
 #include "solver/app/probe_command.hpp"
 #include "solver/app/run_command.hpp"
@@ -102,6 +103,11 @@ std::string spectrum(const Case& c, const RunSettings& s) {
   return is_root_rank() ? spectrum_report(c, r, s.shown_dir) : std::string();
 }
 
+std::string learn(const Case& c, const RunSettings& s) {
+  const auto r = run_learn(c, s);
+  return is_root_rank() ? learn_report(c, r, s) : std::string();
+}
+
 }  // namespace
 
 const std::vector<Command>& commands() {
@@ -112,6 +118,8 @@ const std::vector<Command>& commands() {
       {"probe", "Kramers-Moyal drift and diffusion on a grid of query points", Purpose::probe, probe},
       {"spectrum", "Eigenpairs of the attention operator beside the FD and exact spectra (SLEPc)", Purpose::spectrum,
        spectrum},
+      {"learn", "Learn the metric from PDE data: metric-attention beside a dot-product baseline", Purpose::learn,
+       learn},
   };
   return table;
 }

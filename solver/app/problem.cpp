@@ -238,9 +238,7 @@ MatOwner Problem::limit_operator(const Grid& grid, double* g_max_out) const {
   return op;
 }
 
-std::vector<std::unique_ptr<PdeSolver>> Problem::make_pdes(const Grid& grid) const {
-  double g_max = g_max_;
-  MatOwner op = limit_operator(grid, &g_max);
+PdeOptions Problem::pde_options() const {
   PdeOptions opt;
   opt.dt = c_.dt;
   opt.rtol = c_.rtol;
@@ -253,6 +251,13 @@ std::vector<std::unique_ptr<PdeSolver>> Problem::make_pdes(const Grid& grid) con
     opt.fourier_metric = pde_G_;
     opt.fourier_exact = c_.drift.empty() && (p_.is_uniform() || gamma_ == 0.0);
   }
+  return opt;
+}
+
+std::vector<std::unique_ptr<PdeSolver>> Problem::make_pdes(const Grid& grid) const {
+  double g_max = g_max_;
+  MatOwner op = limit_operator(grid, &g_max);
+  const PdeOptions opt = pde_options();
   const int dim = c_.dim;
   std::vector<std::unique_ptr<PdeSolver>> solvers;
   for (std::size_t k = 0; k < u0_.size(); ++k) {

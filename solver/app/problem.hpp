@@ -110,6 +110,8 @@ class Problem {
   /// Solvers of the limit PDE, one per component k of u0 (u(0) = component k); the
   /// operator is assembled once and copied for the other components.
   std::vector<std::unique_ptr<PdeSolver>> make_pdes(const Grid& grid) const;
+  /// The solver options of make_pdes (tolerances, dt, the FFT/DCT path where it applies).
+  PdeOptions pde_options() const;
   /// The FD limit operator L on the grid (discretization/operator.hpp); `g_max` (if not
   /// null) receives lambda_max(G) over the grid for the automatic time step.
   MatOwner limit_operator(const Grid& grid, double* g_max = nullptr) const;

@@ -266,7 +266,8 @@ TEST(CliCheck, EveryShippedCaseValidates) {
     if (e.path().extension() != ".toml") continue;
     const std::string name = e.path().filename().string();
     const bool study_table = slurp(e.path()).find("\n[study]") != std::string::npos;
-    const std::string purpose = study_table                                  ? "study"
+    const std::string purpose = name.find("learn") != std::string::npos      ? "learn"
+                                : study_table                                ? "study"
                                 : name.find("pde") != std::string::npos      ? "pde"
                                 : name.find("probe") != std::string::npos    ? "probe"
                                 : name.find("spectrum") != std::string::npos ? "spectrum"
@@ -319,11 +320,12 @@ TEST(CaseRegression, EveryRunCaseMatchesItsGoldenSummary) {
   int n = 0;
   for (const auto& e : fs::directory_iterator(source_dir + "/cases")) {
     const std::string name = e.path().stem().string();
-    // Studies run in StudyCase (tests/solver/study_test.cpp), transport in CliRun.TransportCase...,
-    // PDE-only cases in CliPde.*, probe-only cases in CliProbe.*, spectra in CliSpectrum.*
+    // Studies run in StudyCase (tests/solver/study_test.cpp), learning in CliLearn.*, transport in
+    // CliRun.TransportCase..., PDE-only cases in CliPde.*, probe-only cases in CliProbe.*, spectra in CliSpectrum.*
     if (e.path().extension() != ".toml" || name.find("study") != std::string::npos ||
         name.find("transport") != std::string::npos || name.find("pde") != std::string::npos ||
-        name.find("probe") != std::string::npos || name.find("spectrum") != std::string::npos)
+        name.find("probe") != std::string::npos || name.find("spectrum") != std::string::npos ||
+        name.find("learn") != std::string::npos)
       continue;
     const fs::path out = scratch("case_" + name);
     const Result r = run("run cases/" + name + ".toml --quiet --out '" + out.string() + "'");

@@ -94,6 +94,30 @@ TEST(TruncatedKernel, SmallCutoffDropsTheGaussianTail) {
   }
 }
 
+// attention.precision = float32 stores the weights in float32 (8 bytes per pair instead of
+// 12): the same pairs, and A u within float32 rounding of the float64 rows.
+TEST(TruncatedKernel, Float32WeightsStayWithinFloatRounding) {
+  const Density p("1 + 0.3*sin(x)*cos(y)", 2);
+  const Tokens t = sample_tokens(p, 6000, 4, Sampler::random);
+  MetricScore score{metric(2), 2.0, 0.1};
+  const TruncatedKernel wide(t, score, 5.0);
+  score.precision = Precision::float32;
+  const TruncatedKernel compact(t, score, 5.0);
+  EXPECT_EQ(compact.nonzeros(), wide.nonzeros());
+  std::vector<double> u(t.size()), a(t.size()), b(t.size());
+  for (std::size_t j = 0; j < t.size(); ++j) u[j] = std::sin(t.coord[0][j]) + std::cos(2 * t.coord[1][j]);
+  wide.apply(u.data(), a.data(), nullptr, nullptr);
+  compact.apply(u.data(), b.data(), nullptr, nullptr);
+  double worst = 0, differs = 0;
+  for (std::size_t j = 0; j < t.size(); ++j) {
+    worst = std::max(worst, std::abs(a[j] - b[j]));
+    differs = std::max(differs, a[j] != b[j] ? 1.0 : 0.0);
+  }
+  std::printf("float32 weights: max |A u - A32 u| = %.3e\n", worst);
+  EXPECT_LT(worst, 2e-7);
+  EXPECT_EQ(differs, 1.0);  // the storage did change
+}
+
 TEST(TruncatedKernel, ThreadCountDoesNotChangeResults) {
   const Density p("1 + 0.3*sin(x)", 2);
   const Tokens t = sample_tokens(p, 5000, 2, Sampler::random);
