@@ -19,6 +19,41 @@
 #include "attention/density.hpp"
 #include "attention/kernel_dense.hpp"
 
+// The machine's peak rate of vector FMA instructions (the widest vectors the compiler uses
+// with -march=native: 512-bit with AVX-512, else 256-bit), measured with 16 independent
+// chains per thread so that the FMA latency is hidden, all threads. The roofline of the
+// kernel is this rate times the lanes per vector over the FMA-pipe instructions per vector of
+// its inner loop (bench/loop_count.py reads them from the compiled kernel).
+#if defined(__AVX512F__)
+constexpr int vector_bytes = 64;
+#else
+constexpr int vector_bytes = 32;
+#endif
+typedef double vdouble __attribute__((vector_size(vector_bytes)));
+
+double peak_fma_per_second(int threads) {
+  const long iterations = 20000000;
+  const int chains = 16;
+  double best = 0, sink = 0;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto t0 = std::chrono::steady_clock::now();
+#pragma omp parallel num_threads(threads) reduction(+ : sink)
+    {
+      const vdouble zero{};
+      vdouble acc[chains];
+      const vdouble a = zero + 0.999999, b = zero + 1e-7;
+      for (int c = 0; c < chains; ++c) acc[c] = zero + (1.0 + c);
+      for (long k = 0; k < iterations; ++k)
+        for (int c = 0; c < chains; ++c) acc[c] = acc[c] * a + b;  // one FMA each (-ffp-contract)
+      for (int c = 0; c < chains; ++c) sink += acc[c][0];
+    }
+    const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::max(best, static_cast<double>(iterations) * chains * threads / sec);
+  }
+  if (!(sink > 0)) std::printf("unexpected peak sum %g\n", sink);
+  return best;
+}
+
 int main(int argc, char** argv) {
   using namespace attnpde;
   const long n = argc > 1 ? std::atol(argv[1]) : 20000;
@@ -67,6 +102,8 @@ int main(int argc, char** argv) {
     std::printf("attnpde-float32 threads=%d seconds=%.6f pairs_per_second=%.4e max_diff_to_float64=%.3e\n", all, best,
                 static_cast<double>(n) * static_cast<double>(n) / best, diff);
   }
+  std::printf("peak threads=%d fma_per_second=%.4e lanes_float64=%d lanes_float32=%d\n", all, peak_fma_per_second(all),
+              vector_bytes / 8, vector_bytes / 4);
   if (argc > 3) {
     std::ofstream out(argv[3], std::ios::binary);
     const double header = static_cast<double>(n);

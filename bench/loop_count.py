@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+"""FMA-pipe instructions of the dense kernel's inner loop, read from the compiled object.
+
+usage: /usr/bin/python3 bench/loop_count.py [OBJECT]
+  (default build/CMakeFiles/attnpde_attention.dir/attention/kernel_dense.cpp.o)
+
+Disassembles (objdump) the 2D Gaussian, periodic, unweighted instantiations of the dense kernel
+(float64 and float32), takes the innermost loop that holds vector FMAs (the SIMD body over the
+keys j), and counts its instructions that need an FMA/multiply pipe (vfmadd*, vfmsub*, vfnmadd*,
+vfnmsub*, vmulp*). One iteration handles one vector of pairs (8 float64 or 16 float32 lanes in
+zmm, half that in ymm), so the kernel cannot beat peak_fma_rate x lanes / count pairs per
+second: the roofline bench/run.sh divides by. Prints "precision count lanes register".
+"""
+import collections
+import re
+import subprocess
+import sys
+
+FMA = re.compile(r"^v(f(n)?m(add|sub)\d+[ps][sd]|mulp[sd])$")
+
+
+def inner_loop(lines, name):
+    start = next(i for i, l in enumerate(lines) if l.endswith(">:") and name in l and "_omp_fn" in l)
+    ins = []
+    for l in lines[start + 1:]:
+        if not l.strip():
+            break
+        m = re.match(r"\s*([0-9a-f]+):\s*(\S+)\s*(.*)", l)
+        if m:
+            ins.append((int(m.group(1), 16), m.group(2), m.group(3)))
+    loops = []
+    for addr, op, args in ins:
+        t = re.match(r"([0-9a-f]+)\s", args + " ")
+        if op.startswith("j") and t and int(t.group(1), 16) < addr:
+            body = [x for x in ins if int(t.group(1), 16) <= x[0] <= addr]
+            if any(FMA.match(o) and ("zmm" in g or "ymm" in g) for _, o, g in body):
+                loops.append(body)
+    return min(loops, key=len)
+
+
+def main(argv):
+    obj = argv[1] if len(argv) > 1 else "build/CMakeFiles/attnpde_attention.dir/attention/kernel_dense.cpp.o"
+    text = subprocess.run(["objdump", "-dC", "--no-show-raw-insn", obj], check=True, capture_output=True,
+                          text=True).stdout.split("\n")
+    for real, lanes512 in (("double", 8), ("float", 16)):
+        name = f"apply_kernel<2, (attnpde::(anonymous namespace)::Shape)0, false, true, {real}>"
+        body = inner_loop(text, name)
+        count = sum(1 for _, o, _ in body if FMA.match(o))
+        zmm = any("zmm" in g for _, _, g in body)
+        ops = collections.Counter(o for _, o, _ in body)
+        print(f"{'float64' if real == 'double' else 'float32'} {count} {lanes512 if zmm else lanes512 // 2} "
+              f"{'zmm' if zmm else 'ymm'}  # {len(body)} instructions: "
+              + ", ".join(f"{k} {o}" for o, k in ops.most_common(8)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
