@@ -170,7 +170,11 @@ LearnResult run_learn(const Case& c, const RunSettings& s) {
   const Problem prob(c);
   const LearnSettings& ls = c.learn;
   const LayerPlan plan{c.tau, c.layers / ls.snapshots};
-  const double cutoff = prob.choose_kernel(c.n, c.sigma) == KernelChoice::truncated ? c.cutoff : 0.0;
+  // The kernel ("auto": by the expected work) is chosen for the starting metric, not for the
+  // planted one, which the learner must not see.
+  Case starting = c;
+  starting.metric = ls.initial;
+  const double cutoff = Problem(starting).choose_kernel(c.n, c.sigma) == KernelChoice::truncated ? c.cutoff : 0.0;
   LearnResult result;
   std::vector<std::vector<std::string>> rows;
   for (int seed = 0; seed < ls.seeds; ++seed) {
