@@ -3,7 +3,8 @@
 # rows are split between them) gives the same errors to 1e-9 relative (the KSP tolerance is
 # 1e-10; the parallel preconditioner differs, so agreement is to solver tolerance, not bit
 # for bit) and the same tokens and attention values bit for bit, with the dense and with
-# the truncated kernel; `attnpde spectrum` gives the same eigenvalues.
+# the truncated kernel; `attnpde spectrum` gives the same eigenvalues; `attnpde learn` the
+# same learned losses.
 set -euo pipefail
 attnpde=$1
 source_dir=$2
@@ -66,4 +67,17 @@ for sphere in sphere1_density:4 sphere2_harmonics:5; do
         if (d / (a < 0 ? -a : a) > 1e-9) { printf "%s column %d: %.17g vs %.17g\n", FILENAME, k, a, b; bad = 1 } } }
     END { exit bad }'
 done
+# `attnpde learn`: the PDE data come from the split grid (to the KSP tolerance), the training
+# runs on every rank; the learned held-out losses and metric error agree to 1e-6 relative.
+largs=(learn "$source_dir/cases/learn_metric.toml" --quiet --threads 1 --set tokens.n=500 --set learn.fields=3
+       --set learn.heldout=2 --set 'pde.grid=[32, 32]' --set learn.evaluations=10 --set 'learn.noise=[0]'
+       --set learn.seeds=1)
+"$attnpde" "${largs[@]}" --out "$work/one_l"
+mpirun -n 2 "$attnpde" "${largs[@]}" --out "$work/two_l"
+paste -d, <(tail -n +2 "$work/one_l/summary.csv") <(tail -n +2 "$work/two_l/summary.csv") | awk -F, '
+  { for (k = 4; k <= 6; k += 2) {
+      a = $k; b = $(k + 9); if (a == "" && b == "") continue
+      d = a - b; if (d < 0) d = -d
+      if (d / (a < 0 ? -a : a) > 1e-6) { printf "learn row %d column %d: %.17g vs %.17g\n", NR, k, a, b; bad = 1 } } }
+  END { exit bad }'
 echo "1 vs 2 ranks: agree"
