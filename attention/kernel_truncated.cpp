@@ -156,16 +156,18 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
   const double inv_sigma = 1.0 / score.sigma, half_beta = 0.5 * score.beta;
   const std::ptrdiff_t count = static_cast<std::ptrdiff_t>(n);
   row_.assign(n + 1, 0);
+  double delta_max = 0.0;  // the truncation's bound max_i delta_i for w = 1, from the first pass
   for (int pass = 0; pass < 2; ++pass) {
     if (pass == 1) {
       for (std::size_t o = 0; o < n; ++o) row_[o + 1] += row_[o];
       col_.resize(static_cast<std::size_t>(row_[n]));
-      if (score.precision == Precision::float32)
+      const double float32_rounding = 0x1.0p-24;
+      if (score.precision == Precision::float32 || delta_max >= 2.0 * float32_rounding)
         val32_.resize(static_cast<std::size_t>(row_[n]));
       else
         val_.resize(static_cast<std::size_t>(row_[n]));
     }
-#pragma omp parallel
+#pragma omp parallel reduction(max : delta_max)
     {
       std::vector<std::pair<std::uint32_t, double>> found;
       std::vector<std::pair<int, double>> row;
@@ -190,10 +192,6 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
           // holds the geodesic one.
           const double dist = score.geodesic ? 2.0 * std::asin(std::min(1.0, 0.5 * std::sqrt(q2))) : std::sqrt(q2);
           if (dist > r) continue;
-          if (pass == 0) {
-            row.emplace_back(j, 0.0);
-            continue;
-          }
           // Same logit as the dense kernel: -(d_M / sigma)^beta.
           const double logit = score.geodesic      ? -std::pow(dist * inv_sigma, score.beta)
                                : score.beta == 2.0 ? -q2 * inv_sigma * inv_sigma
@@ -202,6 +200,9 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
         }
         if (pass == 0) {
           row_[static_cast<std::size_t>(o) + 1] = static_cast<long>(row.size());
+          double kept = 0.0;
+          for (const auto& e : row) kept += e.second;
+          delta_max = std::max(delta_max, (static_cast<double>(n) - static_cast<double>(row.size())) * tail_ / kept);
           continue;
         }
         std::sort(row.begin(), row.end());  // a fixed summation order
@@ -291,7 +292,9 @@ double TruncatedKernel::neglected_bound(const double* w) const {
     const double dropped = static_cast<double>(n) - static_cast<double>(row_[o + 1] - row_[o]);
     bound = std::max(bound, dropped * tail_ * w_max / s[i]);
   }
-  return bound;
+  // float32 weights: each K_ij w_j is off by at most 2^-24 relative, which moves (A u)_i by
+  // at most 2 2^-24 max |u|, the form of the bound's 2 delta max |u|.
+  return float32_weights() ? bound + 0x1.0p-24 : bound;
 }
 
 }  // namespace attnpde

@@ -26,9 +26,12 @@ namespace attnpde {
 
 class TruncatedKernel : public AttentionKernel {
  public:
-  /// score.precision = float64 stores K_ij in float64 (12 bytes per kept pair with the
-  /// column); float32 stores it in float32 (8 bytes per pair; each weight rounded to 6e-8
-  /// relative, the row sums still in float64), for runs whose accuracy allows it. Throws
+  /// K_ij is stored in float64 (12 bytes per kept pair with the column), or in float32 (8
+  /// bytes per pair; each weight rounded to 2^-24 relative, the row sums still in float64)
+  /// where the bound allows: with score.precision = float32, or when the truncation's own
+  /// bound max_i delta_i (w = 1) is at least 2^-23, so that the rounding adds at most half
+  /// of what the truncation already neglects (large N: delta grows like N exp(-cutoff^beta);
+  /// at 10^6 tokens and cutoff 5 it is about 2e-6). neglected_bound() includes the rounding. Throws
   /// std::invalid_argument when the search radius reaches half the torus period (use the
   /// dense kernel then).
   TruncatedKernel(const Tokens& tokens, const MetricScore& score, double cutoff);
@@ -45,6 +48,8 @@ class TruncatedKernel : public AttentionKernel {
   long nonzeros() const { return static_cast<long>(col_.size()); }
   double mean_neighbours() const { return static_cast<double>(col_.size()) / static_cast<double>(size()); }
   double build_seconds() const { return build_seconds_; }
+  /// Whether the weights are stored in float32 (see the constructor).
+  bool float32_weights() const { return !val32_.empty(); }
   /// The kept pairs in token numbering, as compressed rows: row i holds the tokens
   /// cols[row_start[i] .. row_start[i+1]) (itself included), in the stored order. For code
   /// that needs the neighbour set itself (metric learning, attention/learning.hpp).

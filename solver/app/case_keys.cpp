@@ -169,9 +169,10 @@ std::vector<KeySpec> make_keys() {
       choice(
           used(spec("attention", "kernel", T::string, "\"auto\"",
                     "`dense` (all pairs, exact), `truncated` (neighbours within d_M <= cutoff sigma from a k-d tree, "
-                    "assembled once; float64 weights, float32 with `precision = \"float32\"`), or `auto`: truncated "
-                    "when its build and applications cost less than "
-                    "the dense applications (expected neighbours, layers) and its typical neglected weight is below "
+                    "assembled once; float64 weights, or float32 with `precision = \"float32\"` and wherever the "
+                    "reported neglected-weight bound is at least twice the float32 rounding), or `auto`: truncated "
+                    "when its build and applications cost less than the dense applications (expected neighbours, "
+                    "layers) and its typical neglected weight is below "
                     "1e-9, else dense."),
                R | S | X | L),
           {"auto", "dense", "truncated"}),

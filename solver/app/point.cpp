@@ -33,6 +33,7 @@ Json kernel_json(const AttentionKernel& kernel, const ColumnWeights& weights) {
         .set("mean_neighbours", tk->mean_neighbours())
         .set("neglected_weight_bound", tk->neglected_bound(weights.data()))
         .set("neglected_weight_typical", tk->tail_fraction())
+        .set("weights", tk->float32_weights() ? "float32" : "float64")
         .set("build_seconds", tk->build_seconds());
   return kern;
 }

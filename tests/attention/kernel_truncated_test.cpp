@@ -116,6 +116,24 @@ TEST(TruncatedKernel, Float32WeightsStayWithinFloatRounding) {
   std::printf("float32 weights: max |A u - A32 u| = %.3e\n", worst);
   EXPECT_LT(worst, 2e-7);
   EXPECT_EQ(differs, 1.0);  // the storage did change
+  EXPECT_FALSE(wide.float32_weights());
+  EXPECT_TRUE(compact.float32_weights());
+  EXPECT_NEAR(compact.neglected_bound(), wide.neglected_bound() + 0x1.0p-24, 1e-6 * wide.neglected_bound());
+}
+
+// Where the truncation's own bound is at least twice the float32 rounding (a small cutoff,
+// or very many tokens), the weights are stored in float32 without being asked; the reported
+// bound includes the rounding.
+TEST(TruncatedKernel, Float32WeightsWhereTheBoundAllows) {
+  const Density p("1", 2);
+  const Tokens t = sample_tokens(p, 6000, 8, Sampler::random);
+  const MetricScore score{metric(2), 2.0, 0.1};
+  const TruncatedKernel tight(t, score, 5.0), loose(t, score, 3.0);
+  std::printf("bounds: cutoff 5 %.3e, cutoff 3 %.3e\n", tight.neglected_bound(), loose.neglected_bound());
+  EXPECT_LT(tight.neglected_bound(), 0x1.0p-23);
+  EXPECT_FALSE(tight.float32_weights());
+  EXPECT_GT(loose.neglected_bound(), 0x1.0p-23);
+  EXPECT_TRUE(loose.float32_weights());
 }
 
 TEST(TruncatedKernel, ThreadCountDoesNotChangeResults) {
