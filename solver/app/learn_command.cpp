@@ -11,6 +11,7 @@
 #include "attention/learning.hpp"
 #include "postprocess/tables.hpp"
 #include "solver/app/problem.hpp"
+#include "solver/app/progress.hpp"
 
 namespace attnpde {
 
@@ -179,7 +180,12 @@ LearnResult run_learn(const Case& c, const RunSettings& s) {
   std::vector<std::vector<std::string>> rows;
   for (int seed = 0; seed < ls.seeds; ++seed) {
     const auto t_data = Clock::now();
-    const SeedData data = make_data(c, prob, c.seed + static_cast<std::uint64_t>(seed));
+    const SeedData data = [&] {
+      const Phase phase("learn seed " + std::to_string(seed + 1) + "/" + std::to_string(ls.seeds) +
+                            ": tokens and the PDE solutions of " + std::to_string(ls.fields + ls.heldout) + " fields",
+                        !talk);
+      return make_data(c, prob, c.seed + static_cast<std::uint64_t>(seed));
+    }();
     result.data_seconds += std::chrono::duration<double>(Clock::now() - t_data).count();
     for (std::size_t level = 0; level < ls.noise.size(); ++level) {
       const std::uint64_t noise_seed = (c.seed + static_cast<std::uint64_t>(seed)) * 1000003ULL + level;
@@ -195,6 +201,10 @@ LearnResult run_learn(const Case& c, const RunSettings& s) {
         const bool is_metric = model == &metric_model;
         const auto t_run = Clock::now();
         double heldout = 0.0, best = std::numeric_limits<double>::infinity(), best_heldout = 0.0;
+        char label[160];
+        std::snprintf(label, sizeof label, "learn %s, noise %g, seed %d/%d: evaluation", model->name().c_str(),
+                      ls.noise[level], seed + 1, ls.seeds);
+        Progress progress(label, ls.optimizer.evaluations, !talk);
         const Objective f = [&](const Eigen::VectorXd& theta, Eigen::VectorXd& g) {
           return model->loss(theta, train, plan, &g, &data.heldout, &heldout);
         };
@@ -203,6 +213,7 @@ LearnResult run_learn(const Case& c, const RunSettings& s) {
             best = loss;
             best_heldout = heldout;
           }
+          progress.update(k);
           const double err = is_metric ? (metric_model.metric(theta) - c.metric).norm() / c.metric.norm() : 0.0;
           rows.push_back({model->name(), format_double(ls.noise[level]), std::to_string(seed), std::to_string(k),
                           format_double(loss), format_double(heldout),

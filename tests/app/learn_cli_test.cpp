@@ -92,6 +92,26 @@ TEST(CliLearn, AxesCaseRecoversItsMetric) {
   EXPECT_LT(csv_cell(metric, 1, "heldout_loss"), csv_cell(dot, 1, "heldout_loss"));
 }
 
+// What is left of the metric error is the reference's: the PDE data come from the
+// second-order finite-difference solver, and halving its grid spacing divides the recovered
+// metric's error by about 4 (the attention side, Gaussian kernel with tau = 1 on uniform
+// tokens, is the heat semigroup itself, docs/theory.md section 10).
+TEST(CliLearn, MetricErrorIsTheFiniteDifferenceDataErrorOfSecondOrder) {
+  double err[2];
+  for (int k = 0; k < 2; ++k) {
+    const fs::path out = scratch("learn_grid");
+    const int g = k == 0 ? 32 : 64;
+    const Result r =
+        run(small + "--set learn.models=metric --set 'learn.noise=[0]' --set learn.seeds=1 " + "--set 'pde.grid=[" +
+            std::to_string(g) + "," + std::to_string(g) + "]' --out '" + out.string() + "'");
+    ASSERT_EQ(r.rc, 0) << r.err;
+    err[k] = csv_cell(summary_rows(out, "metric"), 1, "metric_error");
+  }
+  std::printf("metric error: grid 32 %.4e, grid 64 %.4e, ratio %.2f\n", err[0], err[1], err[0] / err[1]);
+  EXPECT_GT(err[0] / err[1], 3.5);
+  EXPECT_LT(err[0] / err[1], 4.5);
+}
+
 TEST(CliLearn, TheSameSeedGivesTheSameNumbers) {
   std::string first;
   for (int k = 0; k < 2; ++k) {
