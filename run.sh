@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 packages=(build-essential cmake pkg-config git
   petsc-dev slepc-dev libeigen3-dev libboost-dev libvtk9-dev libgtest-dev
   libtoml11-dev libcli11-dev libmuparser-dev libnanoflann-dev libfftw3-dev liblbfgspp-dev
-  python3-numpy python3-matplotlib python3-torch python3-sklearn)
+  python3-numpy python3-matplotlib python3-scipy python3-torch python3-sklearn)
 
 missing=()
 for p in "${packages[@]}"; do
