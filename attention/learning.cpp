@@ -98,8 +98,12 @@ double ScoreModel::loss(const Eigen::VectorXd& theta, const FieldData& data, con
     r += lam.cwiseProduct(au[lu]).rowwise().sum();
     lam = (1.0 - tau) * lam + tau * apply_transpose(a, lam);
   }
-  AttentionMatrix p = a;
+  // P on the pattern of A (the sparse values are overwritten in place; the dense P is
+  // computed into its own matrix, with no copy of A first).
+  AttentionMatrix p;
+  p.sparse = a.sparse;
   if (a.sparse) {
+    p.csr = a.csr;
     const long* outer = a.csr.outerIndexPtr();
     const long* inner = a.csr.innerIndexPtr();
     double* v = p.csr.valuePtr();

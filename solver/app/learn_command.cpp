@@ -173,9 +173,14 @@ LearnResult run_learn(const Case& c, const RunSettings& s) {
   const LayerPlan plan{c.tau, c.layers / ls.snapshots};
   // The kernel ("auto": by the expected work) is chosen for the starting metric, not for the
   // planted one, which the learner must not see.
-  Case starting = c;
-  starting.metric = ls.initial;
-  const double cutoff = Problem(starting).choose_kernel(c.n, c.sigma) == KernelChoice::truncated ? c.cutoff : 0.0;
+  KernelChoice kernel = c.kernel;
+  if (kernel == KernelChoice::automatic) {
+    Case starting = c;
+    starting.metric = ls.initial;
+    const double p_max = prob.density().max_raw() / prob.density().integral();
+    kernel = automatic_kernel(starting, p_max, c.n, c.sigma, kernel_applications(starting, c.layers));
+  }
+  const double cutoff = kernel == KernelChoice::truncated ? c.cutoff : 0.0;
   LearnResult result;
   std::vector<std::vector<std::string>> rows;
   for (int seed = 0; seed < ls.seeds; ++seed) {
