@@ -1,5 +1,5 @@
 // Benchmark of one dense softmax attention layer (the hot path of every run and study):
-// PERFORMANCE.md's workload, 2D torus, M = [[2, .6], [.6, 1]], sigma = 0.2, uniform random
+// the reference workload, 2D torus, M = [[2, .6], [.6, 1]], sigma = 0.2, uniform random
 // tokens, scalar values, float64.
 //
 //   bench_kernel [N] [repeats] [dump.bin]

@@ -1,6 +1,6 @@
 #pragma once
-// Exact implicit solves for constant coefficients on the torus (and in the box) (PERFORMANCE.md: "within a
-// small factor of the FFT solve"). With G constant, w constant (uniform p, or gamma = 0)
+// Exact implicit solves for constant coefficients on the torus (and in the box), at the cost of
+// an FFT solve. With G constant, w constant (uniform p, or gamma = 0)
 // and no drift, the finite-difference operator of discretization/operator.hpp is a
 // convolution, diagonal in the discrete Fourier basis with the real symbol
 //
