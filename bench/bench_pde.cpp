@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@
 #include "discretization/operator.hpp"
 #include "solver/fourier_solver.hpp"
 #include "solver/pde_solver.hpp"
+#include "solver/stencil_multigrid.hpp"
 
 namespace {
 
@@ -113,34 +115,64 @@ int main(int argc, char** argv) {
     ATTNPDE_PETSC(VecAYPX(rhs, 0.5 * dt, u0));  // rhs = u0 + dt/2 L u0
     const char* kind = variable ? "variable" : "constant";
 
-    // The general solver of attnpde's time steps: GMRES + multigrid on the DMDA hierarchy
-    // (solver/pde_solver.hpp); PETSc options after "--" override it.
-    KSP ksp;
-    ATTNPDE_PETSC(KSPCreate(PETSC_COMM_WORLD, &ksp));
-    ATTNPDE_PETSC(KSPSetOperators(ksp, A, A));
-    DMOwner dm = grid.clone_dm();
-    ATTNPDE_PETSC(KSPSetDM(ksp, dm));
-    ATTNPDE_PETSC(KSPSetDMActive(ksp, PETSC_FALSE));
-    configure_default_solver(ksp, grid);
-    ATTNPDE_PETSC(KSPSetTolerances(ksp, 1e-10, 1e-50, PETSC_DEFAULT, PETSC_DEFAULT));
-    ATTNPDE_PETSC(KSPSetFromOptions(ksp));
+    // The general solver of attnpde's time steps (solver/pde_solver.hpp): on one rank FGMRES
+    // with the matrix-free stencil multigrid, else GMRES + PETSc's multigrid on the DMDA
+    // hierarchy with assembled levels. On one rank two more lines for comparison: that PETSc
+    // multigrid (attnpde-pcmg) and GMRES + ILU(0) (attnpde-gmres-ilu). PETSc options after
+    // "--" override all of them.
     double first = 0;
     int its = 0;
-    const double mg = timed_solve(ksp, rhs, u1, first, its);
-    KSPType type;
-    PC pc;
-    PCType pc_type;
-    ATTNPDE_PETSC(KSPGetType(ksp, &type));
-    ATTNPDE_PETSC(KSPGetPC(ksp, &pc));
-    ATTNPDE_PETSC(PCGetType(pc, &pc_type));
-    std::printf("attnpde dim=%d n=%d coefficients=%s ksp=%s pc=%s first_step=%.6f seconds=%.6f iterations=%d\n", dim, n,
-                kind, type, pc_type, first, mg, its);
-    KSPDestroy(&ksp);
+    PetscMPIInt ranks = 1;
+    MPI_Comm_size(PETSC_COMM_WORLD, &ranks);
+    std::unique_ptr<StencilMultigrid> stencil_mg;
+    if (StencilMultigrid::applicable(grid)) stencil_mg = std::make_unique<StencilMultigrid>(grid);
+    const char* names[] = {"attnpde", stencil_mg ? "attnpde-pcmg" : "attnpde", "attnpde-gmres-ilu"};
+    for (int variant = stencil_mg ? 0 : 1; variant < (ranks == 1 ? 3 : 2); ++variant) {
+      KSP ksp;
+      ATTNPDE_PETSC(KSPCreate(PETSC_COMM_WORLD, &ksp));
+      DMOwner dm = grid.clone_dm();
+      ATTNPDE_PETSC(KSPSetDM(ksp, dm));
+      ATTNPDE_PETSC(KSPSetDMActive(ksp, PETSC_FALSE));
+      if (variant == 0) {
+        stencil_mg->set_operator(A);
+        ATTNPDE_PETSC(KSPSetOperators(ksp, stencil_mg->shell(), A));
+        stencil_mg->configure(ksp);
+      } else {
+        ATTNPDE_PETSC(KSPSetOperators(ksp, A, A));
+        configure_default_solver(ksp, grid);
+      }
+      if (variant == 2) {
+        PC ilu;
+        ATTNPDE_PETSC(KSPSetType(ksp, KSPGMRES));
+        ATTNPDE_PETSC(KSPGetPC(ksp, &ilu));
+        ATTNPDE_PETSC(PCSetType(ilu, PCILU));
+      }
+      ATTNPDE_PETSC(KSPSetTolerances(ksp, 1e-10, 1e-50, PETSC_DEFAULT, PETSC_DEFAULT));
+      ATTNPDE_PETSC(KSPSetFromOptions(ksp));
+      VecOwner x = grid.create_vector();
+      const bool reference = std::string(names[variant]) == "attnpde";
+      const double seconds = timed_solve(ksp, rhs, reference ? u1.get() : x.get(), first, its);
+      KSPType type;
+      PC pc;
+      PCType pc_type;
+      ATTNPDE_PETSC(KSPGetType(ksp, &type));
+      ATTNPDE_PETSC(KSPGetPC(ksp, &pc));
+      ATTNPDE_PETSC(PCGetType(pc, &pc_type));
+      const bool ours = variant == 0 && std::string(pc_type) == PCSHELL;
+      std::printf("%s dim=%d n=%d coefficients=%s ksp=%s pc=%s first_step=%.6f seconds=%.6f iterations=%d",
+                  names[variant], dim, n, kind, type, ours ? "stencil-mg" : pc_type, first, seconds, its);
+      if (!reference) {
+        PetscReal diff = 0;
+        ATTNPDE_PETSC(VecAXPY(x, -1.0, u1));
+        ATTNPDE_PETSC(VecNorm(x, NORM_INFINITY, &diff));
+        std::printf(" max_diff_to_mg=%.3e", diff);
+      }
+      std::printf("\n");
+      KSPDestroy(&ksp);
+    }
 
     // The step attnpde takes for constant G on the torus (one rank): the exact FFT solve for
     // constant coefficients, FFT-preconditioned GMRES for a variable weight.
-    PetscMPIInt ranks = 1;
-    MPI_Comm_size(PETSC_COMM_WORLD, &ranks);
     if (ranks == 1) {
       FourierInverse inverse(grid, G);
       inverse.set_coefficients(1.0, 0.5 * dt);

@@ -15,6 +15,13 @@ dump=$(mktemp)
 trap 'rm -f "$dump"' EXIT
 seconds() { sed -n 's/.* seconds=\([0-9.e+-]*\).*/\1/p' | head -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+# How much faster attnpde's one-rank multigrid is than the two PETSc solvers beside it.
+versus() {
+  local mg
+  mg=$(echo "$1" | grep '^attnpde ' | seconds)
+  echo "attnpde multigrid vs PETSc multigrid (assembled) $(ratio "$(echo "$1" | grep '^attnpde-pcmg ' | seconds)" "$mg")x," \
+    "vs GMRES+ILU(0) $(ratio "$(echo "$1" | grep '^attnpde-gmres-ilu ' | seconds)" "$mg")x faster"
+}
 for args in "2 128" "2 256" "2 512" "3 32" "3 64"; do
   echo "== ${args// /D, n = } (constant coefficients)"
   # shellcheck disable=SC2086
@@ -27,6 +34,7 @@ for args in "2 128" "2 256" "2 512" "3 32" "3 64"; do
   peers=$(/usr/bin/python3 bench/pde_peers.py $args "$dump")
   echo "$peers"
   cg=$(echo "$peers" | grep '^scipy-cg' | seconds)
+  versus "$ours"
   echo "SciPy CG / attnpde: multigrid $(ratio "$cg" "$(echo "$ours" | grep '^attnpde ' | seconds)")x (1 rank)," \
     "$(ratio "$cg" "$(echo "$two" | seconds)")x (2 ranks); FFT step $(ratio "$cg" "$(echo "$ours" | grep '^attnpde-fft' | seconds)")x"
   echo "== ${args// /D, n = } (variable coefficients)"
@@ -40,6 +48,7 @@ for args in "2 128" "2 256" "2 512" "3 32" "3 64"; do
   for v in $(echo "$peers" | grep '^scipy-' | sed -n 's/.* seconds=\([0-9.e+-]*\).*/\1/p'); do
     best=$(awk -v a="$best" -v b="$v" 'BEGIN { print (b < a ? b : a) }')
   done
+  versus "$ours"
   echo "fastest SciPy solver / attnpde: multigrid $(ratio "$best" "$(echo "$ours" | grep '^attnpde ' | seconds)")x," \
     "FFT-preconditioned GMRES $(ratio "$best" "$(echo "$ours" | grep '^attnpde-fft' | seconds)")x"
 done

@@ -78,6 +78,9 @@ PdeSolver::PdeSolver(const Grid& grid, MatOwner op, const PointFunction& u0, con
     fourier_ = std::make_unique<FourierInverse>(grid, options.fourier_metric);
     configure_fourier_solver(ksp, fourier_.get());
     if (!options.fourier_exact) ATTNPDE_PETSC(KSPSetType(ksp, KSPGMRES));
+  } else if (StencilMultigrid::applicable(grid)) {
+    stencil_mg_ = std::make_unique<StencilMultigrid>(grid);
+    stencil_mg_->configure(ksp);
   } else {
     configure_default_solver(ksp, grid);
   }
@@ -103,7 +106,10 @@ PdeSolver::PdeSolver(const Grid& grid, MatOwner op, const PointFunction& u0, con
   } else {
     ATTNPDE_PETSC(MatDuplicate(op_, MAT_DO_NOT_COPY_VALUES, jac_.out()));
     ATTNPDE_PETSC(TSSetIFunction(ts_, nullptr, &PdeSolver::ifunction, this));
-    ATTNPDE_PETSC(TSSetIJacobian(ts_, jac_, jac_, &PdeSolver::ijacobian, this));
+    // With the stencil multigrid the Krylov products use its shell (the same rows, read
+    // once per Jacobian); the assembled matrix stays the preconditioning matrix.
+    ATTNPDE_PETSC(
+        TSSetIJacobian(ts_, stencil_mg_ ? stencil_mg_->shell() : jac_.get(), jac_, &PdeSolver::ijacobian, this));
   }
   KSPType ksp_type;
   PCType pc_type;
@@ -111,6 +117,10 @@ PdeSolver::PdeSolver(const Grid& grid, MatOwner op, const PointFunction& u0, con
   ATTNPDE_PETSC(PCGetType(pc, &pc_type));
   stats_.ksp_type = ksp_type ? ksp_type : "";
   stats_.pc_type = pc_type ? pc_type : "";
+  if (stencil_mg_ && stats_.pc_type == PCSHELL) {
+    stats_.pc_type = "stencil-mg";
+    stats_.mg_levels = stencil_mg_->levels_planned();
+  }
   if (stats_.pc_type == PCMG) {
     PetscInt lv = 0;
     ATTNPDE_PETSC(PCMGGetLevels(pc, &lv));
@@ -151,14 +161,21 @@ PetscErrorCode PdeSolver::ifunction(TS, PetscReal t, Vec u, Vec udot, Vec f, voi
 
 // dF/du + shift dF/du' = shift I - L; left untouched when the shift repeats, so that its
 // object state (and with it the preconditioner) stays the same.
-PetscErrorCode PdeSolver::ijacobian(TS, PetscReal, Vec, Vec, PetscReal shift, Mat J, Mat, void* ctx) {
+PetscErrorCode PdeSolver::ijacobian(TS, PetscReal, Vec, Vec, PetscReal shift, Mat, Mat P, void* ctx) {
   auto* self = static_cast<PdeSolver*>(ctx);
   PetscFunctionBeginUser;
   if (self->jac_valid_ && shift == self->jac_shift_) PetscFunctionReturn(0);
-  PetscCall(MatCopy(self->op_, J, SAME_NONZERO_PATTERN));
-  PetscCall(MatScale(J, -1.0));
-  PetscCall(MatShift(J, shift));
+  PetscCall(MatCopy(self->op_, P, SAME_NONZERO_PATTERN));
+  PetscCall(MatScale(P, -1.0));
+  PetscCall(MatShift(P, shift));
   if (self->fourier_) self->fourier_->set_coefficients(shift, 1.0);
+  if (self->stencil_mg_) {
+    try {
+      self->stencil_mg_->set_operator(P);
+    } catch (const std::exception& e) {
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "%s", e.what());
+    }
+  }
   self->jac_shift_ = shift;
   self->jac_valid_ = true;
   PetscFunctionReturn(0);

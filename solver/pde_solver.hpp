@@ -10,9 +10,10 @@
 //
 // Defaults set in code: Crank-Nicolson (TSCN), fixed step dt; with constant G on the torus
 // (one rank) FFT solves (exact for constant w and no drift, else as the GMRES
-// preconditioner), otherwise GMRES preconditioned by geometric multigrid on the DMDA hierarchy (Galerkin coarse
-// operators, SSOR smoothing, levels down to 4-7 nodes per direction), KSP tolerances rtol/atol; then TSSetFromOptions,
-// so -ts_type bdf, -ts_dt, -ksp_type, -pc_type gamg, ... override them.
+// preconditioner), otherwise multigrid: on one rank FGMRES with the matrix-free stencil multigrid
+// (solver/stencil_multigrid.hpp), on several GMRES with PETSc's multigrid on the DMDA hierarchy (Galerkin
+// coarse operators, SSOR smoothing); levels down to 4-7 nodes per direction, KSP tolerances rtol/atol; then
+// TSSetFromOptions, so -ts_type bdf, -ts_dt, -ksp_type, -pc_type gamg, ... override them.
 
 #include <functional>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "discretization/grid.hpp"
 #include "discretization/operator.hpp"
 #include "solver/fourier_solver.hpp"
+#include "solver/stencil_multigrid.hpp"
 
 namespace attnpde {
 
@@ -90,6 +92,7 @@ class PdeSolver {
   MatOwner op_;
   MatOwner jac_;  ///< shift I - L of implicit methods
   std::unique_ptr<FourierInverse> fourier_;
+  std::unique_ptr<StencilMultigrid> stencil_mg_;  ///< one rank: the matrix-free multigrid
   double jac_shift_ = 0.0;
   bool jac_valid_ = false;
   VecOwner u_;

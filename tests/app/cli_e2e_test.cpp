@@ -576,7 +576,7 @@ TEST(CliPde, BoxCaseWithMetricFieldAndDrift) {
   EXPECT_NEAR(bounds[0], 0.5 / 64, 1e-12);
   EXPECT_NEAR(bounds[1], 1 - 0.5 / 64, 1e-12);
   const std::string manifest = slurp(out / "manifest.json");
-  EXPECT_NE(manifest.find("\"pc_type\": \"mg\""), std::string::npos);
+  EXPECT_NE(manifest.find("\"pc_type\": \"stencil-mg\""), std::string::npos);
 
   const fs::path still = scratch("pde_box_nodrift");
   r = run(
