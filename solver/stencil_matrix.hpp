@@ -1,10 +1,10 @@
 #pragma once
 // A matrix with the 3^dim box-stencil pattern of a structured grid (docs/theory.md section 3:
-// the operator couples a node to its neighbours at offsets in {-1, 0, 1}^dim), stored as one
-// coefficient array per offset (structure of arrays), and the linear interpolation between
-// a grid and the grid with every direction halved. These are the pieces of the matrix-free
-// multigrid of solver/stencil_multigrid.hpp: a row costs 3^dim coefficients and no column
-// indices, and every product runs along contiguous x rows with OpenMP threads over rows.
+// the operator couples a node to its neighbours at offsets in {-1, 0, 1}^dim), stored as
+// coefficient arrays per offset, in float64/float32 or Jacobi-scaled in binary16. With the
+// grid transfers of solver/grid_transfer.hpp these are the pieces of the matrix-free multigrid
+// of solver/stencil_multigrid.hpp: a row costs 3^dim coefficients and no column indices, and
+// every product runs along contiguous x rows with OpenMP threads over rows.
 //
 // Node numbering is PETSc's natural order on one rank, i + n0 (j + n1 k). Periodic grids wrap;
 // in the box a neighbour outside the domain has coefficient zero.
@@ -15,6 +15,23 @@
 #include <vector>
 
 namespace attnpde {
+
+/// Grids of at least this many nodes are worth a second thread (below, waking one costs more
+/// than it saves).
+inline constexpr long stencil_parallel_nodes = 16384;
+
+/// Calls f(i) for i in [0, count), over OpenMP threads when `parallel` (a plain loop
+/// otherwise: an OpenMP region with a false if-clause still costs a team start-up, which
+/// the small grids of a multigrid hierarchy would pay many times per cycle).
+template <class F>
+void for_each_index(int count, bool parallel, F&& f) {
+  if (parallel) {
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < count; ++i) f(i);
+  } else {
+    for (int i = 0; i < count; ++i) f(i);
+  }
+}
 
 /// Nodes per direction (unused directions: 1), the dimension and the boundary kind.
 struct GridShape {
@@ -33,6 +50,14 @@ struct GridShape {
   int offset(int ox, int oy, int oz) const {
     return (ox + 1) + (dim > 1 ? 3 * (oy + 1) : 0) + (dim > 2 ? 9 * (oz + 1) : 0);
   }
+  /// Natural index i + n0 (j + n1 k) of a node, and the node of an index.
+  long index(int i, int j, int k) const {
+    return static_cast<long>(i) + static_cast<long>(n[0]) * (j + static_cast<long>(n[1]) * k);
+  }
+  std::array<int, 3> node(long r) const {
+    return {static_cast<int>(r % n[0]), static_cast<int>((r / n[0]) % n[1]),
+            static_cast<int>(r / (static_cast<long>(n[0]) * n[1]))};
+  }
   /// Every direction halved (all must be even).
   GridShape coarsened() const;
 };
@@ -47,7 +72,7 @@ class StencilMatrix {
 
   const GridShape& shape() const { return shape_; }
   /// Coefficient of offset o at node i.
-  Real at(int o, long i) const { return c_[static_cast<std::size_t>(o * shape_.size() + i)]; }
+  Real at(int o, long i) const { return c_[index(o, i)]; }
 
   /// y = A x, or y = b - A x when b is given.
   template <class V>
@@ -55,7 +80,13 @@ class StencilMatrix {
 
  private:
   GridShape shape_;
-  std::vector<Real> c_;  // c_[o * size + i]
+  // Row by row, offset by offset: c_[(row * 3^dim + o) * n0 + i] is a_o at node (i, row),
+  // so that the coefficients a product reads form one stream (one array per offset would
+  // put 3^dim streams a power of two apart, which share cache sets).
+  std::vector<Real> c_;
+  std::size_t index(int o, long i) const {
+    return static_cast<std::size_t>(((i / shape_.n[0]) * shape_.offsets() + o) * shape_.n[0] + i % shape_.n[0]);
+  }
 };
 
 /// D^-1 A for a stencil matrix A with a nonzero diagonal D: the rows divided by their centre
@@ -79,40 +110,18 @@ class ScaledStencil {
     residual          ///< y = b - A x
   };
   void apply(const float* x, float* y, Output output, const float* b = nullptr) const;
+  /// One step of a polynomial smoother in one pass: d = keep d + step D^-1 (b - A x),
+  /// x_next = x + d (x_next must not alias x: every row reads its neighbours' x).
+  void chebyshev_step(const float* x, float* x_next, const float* b, float* d, float keep, float step) const;
 
  private:
+  // y = D^-1 A x row by row, then finish(first index of the row, row of y).
+  template <class Finish>
+  void rows(const float* x, float* y, Finish&& finish) const;
+
   GridShape shape_;
-  std::vector<_Float16> c_;  // c_[o * size + i] = a_o(i) / a_centre(i)
+  std::vector<_Float16> c_;  // a_o / a_centre, laid out as StencilMatrix's c_
   std::vector<float> diag_, inv_diag_;
-};
-
-/// Linear interpolation P from the coarsened grid to `fine`, the tensor product of 1D
-/// weights: an even fine index 2I takes coarse node I; an odd one the mean of I and I + 1
-/// (wrapped on the torus; the last box node copies its left neighbour). Rows of P sum to 1.
-class Interpolation {
- public:
-  explicit Interpolation(const GridShape& fine);
-  /// x_fine += P x_coarse.
-  template <class V>
-  void prolong_add(const V* coarse, V* fine) const;
-  /// coarse = P^T fine.
-  template <class V>
-  void restrict_to(const V* fine, V* coarse) const;
-  /// P as a sequential AIJ matrix (for the Galerkin products P^T A P).
-  Mat assemble() const;
-
- private:
-  struct Weights {  // per index: two source indices and weights (weight 0: unused)
-    std::vector<int> lo, hi;
-    std::vector<double> wlo, whi;
-  };
-  struct Gather {  // per coarse index: three fine indices and weights
-    std::vector<std::array<int, 3>> index;
-    std::vector<std::array<double, 3>> weight;
-  };
-  GridShape fine_, coarse_;
-  std::array<Weights, 3> up_;
-  std::array<Gather, 3> down_;
 };
 
 }  // namespace attnpde

@@ -9,7 +9,6 @@ namespace attnpde {
 
 namespace {
 
-constexpr long parallel_nodes = 16384;  // below this a second thread costs more than it saves
 constexpr int smoothing_degree = 3;     // Chebyshev degree before and after the correction
 constexpr double upper_factor = 1.1;    // power iterations approach lambda_max from below
 constexpr double lower_fraction = 0.2;  // smooth the upper four fifths of the spectrum
@@ -18,8 +17,7 @@ constexpr long coarsest_limit = 2048;  // largest coarsest level the dense LU ta
 
 template <class F>
 void for_nodes(long n, F&& f) {
-#pragma omp parallel for schedule(static) if (n >= parallel_nodes)
-  for (long i = 0; i < n; ++i) f(i);
+  for_each_index(static_cast<int>(n), n >= stencil_parallel_nodes, [&](int i) { f(static_cast<long>(i)); });
 }
 
 GridShape shape_of(const Grid& grid) {
@@ -128,32 +126,28 @@ double StencilMultigrid::largest_eigenvalue(const Level& L) {
 }
 
 // Chebyshev iteration on D^-1 A x = D^-1 b over [lower, upper] (the three-term recurrence of
-// the Chebyshev semi-iterative method); from x = 0 the first scaled residual is D^-1 b.
+// the Chebyshev semi-iterative method); from x = 0 the first scaled residual is D^-1 b. Each
+// later step is one fused pass that writes the new iterate into r, which then swaps with x.
 void StencilMultigrid::smooth(Level& L, bool from_zero) const {
-  using Out = ScaledStencil::Output;
-  const long n = L.shape.size();
   const double theta = 0.5 * (L.upper + L.lower), delta = 0.5 * (L.upper - L.lower);
   const double sigma = theta / delta;
   double rho = 1.0 / sigma;
-  float* x = L.x.data();
-  float* r = L.r.data();
-  float* d = L.d.data();
-  const float* b = L.b.data();
-  const float* inv_diag = L.A.inverse_diagonal().data();
-  if (!from_zero) L.A.apply(x, r, Out::scaled_residual, b);
   const auto first = static_cast<float>(1.0 / theta);
-  for_nodes(n, [&](long i) {
-    d[i] = first * (from_zero ? inv_diag[i] * b[i] : r[i]);
-    x[i] = from_zero ? d[i] : x[i] + d[i];
-  });
+  if (from_zero) {
+    float* x = L.x.data();
+    float* d = L.d.data();
+    const float* b = L.b.data();
+    const float* inv_diag = L.A.inverse_diagonal().data();
+    for_nodes(L.shape.size(), [&](long i) { x[i] = d[i] = first * inv_diag[i] * b[i]; });
+  } else {
+    L.A.chebyshev_step(L.x.data(), L.r.data(), L.b.data(), L.d.data(), 0.0f, first);
+    L.x.swap(L.r);
+  }
   for (int k = 1; k < smoothing_degree; ++k) {
-    L.A.apply(x, r, Out::scaled_residual, b);
     const double rho_next = 1.0 / (2.0 * sigma - rho);
     const auto keep = static_cast<float>(rho_next * rho), step = static_cast<float>(2.0 * rho_next / delta);
-    for_nodes(n, [&](long i) {
-      d[i] = keep * d[i] + step * r[i];
-      x[i] += d[i];
-    });
+    L.A.chebyshev_step(L.x.data(), L.r.data(), L.b.data(), L.d.data(), keep, step);
+    L.x.swap(L.r);
     rho = rho_next;
   }
 }

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "discretization/grid.hpp"
+#include "solver/grid_transfer.hpp"
 #include "solver/stencil_matrix.hpp"
 
 namespace attnpde {

@@ -1,5 +1,5 @@
 // The matrix-free stencil multigrid (solver/stencil_multigrid.hpp): its stencil products are
-// the assembled operator's, its transfers are the interpolation matrix and its transpose,
+// the assembled operator's, its transfers (solver/grid_transfer.hpp) are the interpolation matrix and its transpose,
 // and as a preconditioner it solves shift I - L on the torus and in the box with iteration
 // counts that do not grow with the grid and results that do not depend on the thread count.
 #include "solver/stencil_multigrid.hpp"
