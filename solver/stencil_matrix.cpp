@@ -191,7 +191,8 @@ ScaledStencil::ScaledStencil(const StencilMatrix<double>& rows) : shape_(rows.sh
       const double v = rows.at(o, i) / d;
       if (!(std::abs(v) <= half_max)) throw std::invalid_argument("scaled stencil: a coefficient beyond binary16");
       const long row = i / shape.n[0], column = i % shape.n[0];  // the layout of StencilMatrix
-      c_[static_cast<std::size_t>((row * shape.offsets() + o) * shape.n[0] + column)] = static_cast<_Float16>(v);
+      c_[static_cast<std::size_t>((row * shape.offsets() + o) * shape.n[0] + column)] =
+          static_cast<_Float16>(static_cast<float>(v));  // via float: the F16C instruction
     }
   }
 }
