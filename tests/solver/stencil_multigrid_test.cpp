@@ -97,6 +97,34 @@ TEST(StencilMatrix, ProductIsTheAssembledProduct) {
   }
 }
 
+// The binary16 Jacobi-scaled rows reproduce the product to their rounding (2^-11 per
+// coefficient), and the scaled residual is D^-1 of the residual, on every grid kind.
+TEST(ScaledStencil, ResidualsAreTheProductToBinary16Rounding) {
+  for (const auto& c : grid_cases) {
+    Grid grid(PETSC_COMM_WORLD, c.nodes, c.domain);
+    MatOwner A = step_matrix(grid, 1.0, 0.05);
+    const StencilMatrix<double> S(A, shape_of(grid));
+    const ScaledStencil H(A, shape_of(grid));
+    const auto x = rough(grid.total_nodes()), b = rough(grid.total_nodes() + 7);
+    std::vector<double> ax(x.size());
+    S.multiply(x.data(), ax.data());
+    std::vector<float> xf(x.begin(), x.end()), bf(b.begin(), b.begin() + static_cast<long>(x.size())), r(x.size()),
+        rs(x.size());
+    H.apply(xf.data(), r.data(), ScaledStencil::Output::residual, bf.data());
+    H.apply(xf.data(), rs.data(), ScaledStencil::Output::scaled_residual, bf.data());
+    const int centre = shape_of(grid).offset(0, 0, 0);
+    double err = 0, scaled_err = 0, scale = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double ref = static_cast<double>(bf[i]) - ax[i];
+      err = std::max(err, std::abs(r[i] - ref));
+      scaled_err = std::max(scaled_err, std::abs(rs[i] - ref / S.at(centre, static_cast<long>(i))));
+      scale = std::max(scale, std::abs(ax[i]) + std::abs(b[i]));
+    }
+    EXPECT_LT(err, 1e-3 * scale) << c.nodes.size() << "D";
+    EXPECT_LT(scaled_err, 1e-3 * scale) << c.nodes.size() << "D";
+  }
+}
+
 // prolong_add is P x and restrict_to is P^T y for the assembled P; rows of P sum to one.
 TEST(StencilMatrix, TransfersAreTheInterpolationMatrixAndItsTranspose) {
   for (const auto& c : grid_cases) {
