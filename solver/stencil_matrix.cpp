@@ -14,49 +14,57 @@ namespace attnpde {
 
 namespace {
 
-// y[i] = sum over the R neighbour rows s of c[3s][i] x[s][i - 1] + c[3s+1][i] x[s][i] +
-// c[3s+2][i] x[s][i + 1], for i in [begin, end): every coefficient of a node in one pass, in
-// three independent accumulators, binary16 converted in registers (vcvtph2ps) where the
-// build has the instructions.
-template <int R>
-void rows_half(const _Float16* const* c, const float* const* x, float* y, int begin, int end) {
-  // Vector chunks; the last overlaps the one before instead of a scalar tail (y is written,
-  // not accumulated, so a node computed twice gets the same value).
+// Vector operations of one width: binary16 loads converted in registers (vcvtph2ps).
 #if defined(__AVX512F__)
-  if (end - begin >= 16) {
-    const auto load = [](const _Float16* p) {
-      return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-    };
-    for (int i = begin; i < end; i += 16) {
-      if (i + 16 > end) i = end - 16;
-      __m512 am = _mm512_setzero_ps(), a0 = _mm512_setzero_ps(), ap = _mm512_setzero_ps();
-      for (int r = 0; r < R; ++r) {
-        am = _mm512_fmadd_ps(load(c[3 * r] + i), _mm512_loadu_ps(x[r] + i - 1), am);
-        a0 = _mm512_fmadd_ps(load(c[3 * r + 1] + i), _mm512_loadu_ps(x[r] + i), a0);
-        ap = _mm512_fmadd_ps(load(c[3 * r + 2] + i), _mm512_loadu_ps(x[r] + i + 1), ap);
-      }
-      _mm512_storeu_ps(y + i, _mm512_add_ps(_mm512_add_ps(am, a0), ap));
-    }
-    return;
-  }
+struct Zmm {
+  using V = __m512;
+  static constexpr int width = 16;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V half(const _Float16* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
+  static V load(const float* p) { return _mm512_loadu_ps(p); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static void store(float* p, V a, V b, V c) { _mm512_storeu_ps(p, _mm512_add_ps(_mm512_add_ps(a, b), c)); }
+};
 #endif
 #if defined(__F16C__) && defined(__FMA__)
-  if (end - begin >= 8) {
-    const auto load = [](const _Float16* p) {
-      return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-    };
-    for (int i = begin; i < end; i += 8) {
-      if (i + 8 > end) i = end - 8;
-      __m256 am = _mm256_setzero_ps(), a0 = _mm256_setzero_ps(), ap = _mm256_setzero_ps();
-      for (int r = 0; r < R; ++r) {
-        am = _mm256_fmadd_ps(load(c[3 * r] + i), _mm256_loadu_ps(x[r] + i - 1), am);
-        a0 = _mm256_fmadd_ps(load(c[3 * r + 1] + i), _mm256_loadu_ps(x[r] + i), a0);
-        ap = _mm256_fmadd_ps(load(c[3 * r + 2] + i), _mm256_loadu_ps(x[r] + i + 1), ap);
-      }
-      _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_add_ps(am, a0), ap));
+struct Ymm {
+  using V = __m256;
+  static constexpr int width = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V half(const _Float16* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+  static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static void store(float* p, V a, V b, V c) { _mm256_storeu_ps(p, _mm256_add_ps(_mm256_add_ps(a, b), c)); }
+};
+#endif
+
+// y[i] = sum over the R neighbour rows r of c[3r][i] x[r][i - 1] + c[3r+1][i] x[r][i] +
+// c[3r+2][i] x[r][i + 1] for i in [begin, end), end - begin >= W::width: every coefficient
+// of a node in one pass, in three independent accumulators. The last chunk overlaps the one
+// before instead of a scalar tail (y is written, not accumulated, so a node computed twice
+// gets the same value).
+template <class W, int R>
+void rows_half_vector(const _Float16* const* c, const float* const* x, float* y, int begin, int end) {
+  for (int i = begin; i < end; i += W::width) {
+    if (i + W::width > end) i = end - W::width;
+    typename W::V am = W::zero(), a0 = W::zero(), ap = W::zero();
+    for (int r = 0; r < R; ++r) {
+      am = W::fma(W::half(c[3 * r] + i), W::load(x[r] + i - 1), am);
+      a0 = W::fma(W::half(c[3 * r + 1] + i), W::load(x[r] + i), a0);
+      ap = W::fma(W::half(c[3 * r + 2] + i), W::load(x[r] + i + 1), ap);
     }
-    return;
+    W::store(y + i, am, a0, ap);
   }
+}
+
+// The same for any length, with the widest vectors the build has.
+template <int R>
+void rows_half(const _Float16* const* c, const float* const* x, float* y, int begin, int end) {
+#if defined(__AVX512F__)
+  if (end - begin >= Zmm::width) return rows_half_vector<Zmm, R>(c, x, y, begin, end);
+#endif
+#if defined(__F16C__) && defined(__FMA__)
+  if (end - begin >= Ymm::width) return rows_half_vector<Ymm, R>(c, x, y, begin, end);
 #endif
   for (int i = begin; i < end; ++i) {
     float am = 0.0f, a0 = 0.0f, ap = 0.0f;

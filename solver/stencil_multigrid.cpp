@@ -20,14 +20,6 @@ void for_nodes(long n, F&& f) {
   for_each_index(static_cast<int>(n), n >= stencil_parallel_nodes, [&](int i) { f(static_cast<long>(i)); });
 }
 
-GridShape shape_of(const Grid& grid) {
-  GridShape s;
-  s.n = grid.nodes();
-  s.dim = grid.dim();
-  s.periodic = grid.domain().periodic();
-  return s;
-}
-
 StencilMultigrid& self_of(PC pc) {
   void* ctx = nullptr;
   ATTNPDE_PETSC(PCShellGetContext(pc, &ctx));
@@ -37,6 +29,14 @@ StencilMultigrid& self_of(PC pc) {
 PetscErrorCode shell_mult(Mat A, Vec x, Vec y);
 
 }  // namespace
+
+GridShape shape_of(const Grid& grid) {
+  GridShape s;
+  s.n = grid.nodes();
+  s.dim = grid.dim();
+  s.periodic = grid.domain().periodic();
+  return s;
+}
 
 bool StencilMultigrid::applicable(const Grid& grid) {
   PetscMPIInt ranks = 1;

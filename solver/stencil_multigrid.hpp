@@ -31,6 +31,9 @@
 
 namespace attnpde {
 
+/// The node counts, dimension and boundary kind of a grid.
+GridShape shape_of(const Grid& grid);
+
 class StencilMultigrid {
  public:
   /// Whether the grid has this multigrid: one rank and at least two levels.

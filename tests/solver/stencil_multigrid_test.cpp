@@ -15,14 +15,6 @@
 namespace attnpde {
 namespace {
 
-GridShape shape_of(const Grid& grid) {
-  GridShape s;
-  s.n = grid.nodes();
-  s.dim = grid.dim();
-  s.periodic = grid.domain().periodic();
-  return s;
-}
-
 Eigen::MatrixXd full_metric(int dim) {
   Eigen::MatrixXd g = Eigen::MatrixXd::Identity(dim, dim);
   if (dim >= 2) g(0, 1) = g(1, 0) = 0.35;
