@@ -184,6 +184,7 @@ void StencilMultigrid::apply(Vec x, Vec y) {
 }
 
 void StencilMultigrid::multiply(Vec x, Vec y) const {
+  if (!op_.get()) throw std::logic_error("stencil multigrid: a product before set_operator");
   const PetscScalar* in = nullptr;
   PetscScalar* out = nullptr;
   ATTNPDE_PETSC(VecGetArrayRead(x, &in));
