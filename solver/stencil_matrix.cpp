@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "discretization/petsc_util.hpp"
@@ -77,6 +78,52 @@ void rows_half(const _Float16* const* c, const float* const* x, float* y, int be
   }
 }
 
+// y = A x row by row for the coefficients c at GridShape::coefficient_index: gathers the
+// neighbour rows of x and the coefficient rows of each offset, computes the first and last
+// node (they wrap on the torus, and in the box their outer neighbour has coefficient zero),
+// leaves the nodes between to interior(R, c rows, x rows, y row, 1, n0 - 1) with R the
+// number of neighbour rows as a compile-time constant, then calls finish(first index, y row).
+template <class C, class V, class Interior, class Finish>
+void for_each_stencil_row(const GridShape& shape, const C* c, const V* x, V* y, Interior&& interior,
+                          Finish&& finish) {
+  const int n0 = shape.n[0], n1 = shape.n[1], n2 = shape.n[2];
+  const int ry = shape.dim > 1 ? 1 : 0, rz = shape.dim > 2 ? 1 : 0;
+  const int rows = (2 * ry + 1) * (2 * rz + 1);
+  const bool periodic = shape.periodic;
+  for_each_index(n1 * n2, shape.size() >= stencil_parallel_nodes, [&](int row) {
+    const int j = row % n1, k = row / n1;
+    const long base = static_cast<long>(row) * n0;
+    V* yr = y + base;
+    const V* xr[9];
+    const C* cr[27];
+    const C* coefficients = c + shape.coefficient_index(0, base);
+    int s = 0;
+    for (int oz = -rz; oz <= rz; ++oz)
+      for (int oy = -ry; oy <= ry; ++oy, ++s) {
+        xr[s] = x + shape.index(0, shape.neighbour(1, j, oy), shape.neighbour(2, k, oz));
+        for (int ox = -1; ox <= 1; ++ox) cr[3 * s + ox + 1] = coefficients + shape.offset(ox, oy, oz) * n0;
+      }
+    const int l = n0 - 1;
+    V first = V(0), last = V(0);
+    for (int r = 0; r < rows; ++r) {
+      const V left = periodic ? xr[r][l] : V(0), right = periodic ? xr[r][0] : V(0);
+      first += static_cast<V>(cr[3 * r][0]) * left + static_cast<V>(cr[3 * r + 1][0]) * xr[r][0] +
+               static_cast<V>(cr[3 * r + 2][0]) * xr[r][1];
+      last += static_cast<V>(cr[3 * r][l]) * xr[r][l - 1] + static_cast<V>(cr[3 * r + 1][l]) * xr[r][l] +
+              static_cast<V>(cr[3 * r + 2][l]) * right;
+    }
+    if (rows == 9)
+      interior(std::integral_constant<int, 9>{}, cr, xr, yr, 1, l);
+    else if (rows == 3)
+      interior(std::integral_constant<int, 3>{}, cr, xr, yr, 1, l);
+    else
+      interior(std::integral_constant<int, 1>{}, cr, xr, yr, 1, l);
+    yr[0] = first;
+    yr[l] = last;
+    finish(base, yr);
+  });
+}
+
 }  // namespace
 
 int GridShape::neighbour(int d, int c, int o) const {
@@ -117,7 +164,7 @@ StencilMatrix<Real>::StencilMatrix(Mat A, const GridShape& shape)
         if (o[d] < -1 || o[d] > 1)
           throw std::invalid_argument("stencil matrix: row " + std::to_string(r) + " reaches beyond its neighbours");
       }
-      c_[index(shape.offset(o[0], o[1], o[2]), r)] += static_cast<Real>(val[m]);
+      c_[shape.coefficient_index(shape.offset(o[0], o[1], o[2]), r)] += static_cast<Real>(val[m]);
     }
     ATTNPDE_PETSC(MatRestoreRow(A, static_cast<PetscInt>(r), &nc, &col, &val));
   }
@@ -142,44 +189,16 @@ void rows_full(const Real* const* c, const V* const* x, V* y, int begin, int end
 template <class Real>
 template <class V>
 void StencilMatrix<Real>::multiply(const V* x, V* y, const V* b) const {
-  const int n0 = shape_.n[0], n1 = shape_.n[1], n2 = shape_.n[2];
-  const int ry = shape_.dim > 1 ? 1 : 0, rz = shape_.dim > 2 ? 1 : 0;
-  const int rows = (2 * ry + 1) * (2 * rz + 1);
-  const bool periodic = shape_.periodic;
-  for_each_index(n1 * n2, shape_.size() >= stencil_parallel_nodes, [&](int row) {
-    const int j = row % n1, k = row / n1;
-    const long base = static_cast<long>(row) * n0;
-    V* yr = y + base;
-    const V* xr[9];
-    const Real* cr[27];
-    const Real* coefficients = c_.data() + base * shape_.offsets();
-    int s = 0;
-    for (int oz = -rz; oz <= rz; ++oz)
-      for (int oy = -ry; oy <= ry; ++oy, ++s) {
-        xr[s] = x + shape_.index(0, shape_.neighbour(1, j, oy), shape_.neighbour(2, k, oz));
-        for (int ox = -1; ox <= 1; ++ox) cr[3 * s + ox + 1] = coefficients + shape_.offset(ox, oy, oz) * n0;
-      }
-    // The first and last node wrap (torus) or have no outer neighbour (box: coefficient 0).
-    const int l = n0 - 1;
-    V first = V(0), last = V(0);
-    for (int r = 0; r < rows; ++r) {
-      const V left = periodic ? xr[r][l] : V(0), right = periodic ? xr[r][0] : V(0);
-      first += static_cast<V>(cr[3 * r][0]) * left + static_cast<V>(cr[3 * r + 1][0]) * xr[r][0] +
-               static_cast<V>(cr[3 * r + 2][0]) * xr[r][1];
-      last += static_cast<V>(cr[3 * r][l]) * xr[r][l - 1] + static_cast<V>(cr[3 * r + 1][l]) * xr[r][l] +
-              static_cast<V>(cr[3 * r + 2][l]) * right;
-    }
-    if (rows == 9)
-      rows_full<9>(cr, xr, yr, 1, l);
-    else if (rows == 3)
-      rows_full<3>(cr, xr, yr, 1, l);
-    else
-      rows_full<1>(cr, xr, yr, 1, l);
-    yr[0] = first;
-    yr[l] = last;
-    if (b)
-      for (int i = 0; i < n0; ++i) yr[i] = b[base + i] - yr[i];
-  });
+  const int n0 = shape_.n[0];
+  for_each_stencil_row(
+      shape_, c_.data(), x, y,
+      [](auto R, const Real* const* cr, const V* const* xr, V* yr, int begin, int end) {
+        rows_full<decltype(R)::value>(cr, xr, yr, begin, end);
+      },
+      [&](long base, V* yr) {
+        if (b)
+          for (int i = 0; i < n0; ++i) yr[i] = b[base + i] - yr[i];
+      });
 }
 
 ScaledStencil::ScaledStencil(const StencilMatrix<double>& rows) : shape_(rows.shape()) {
@@ -198,61 +217,32 @@ ScaledStencil::ScaledStencil(const StencilMatrix<double>& rows) : shape_(rows.sh
     for (int o = 0; o < shape.offsets(); ++o) {
       const double v = rows.at(o, i) / d;
       if (!(std::abs(v) <= half_max)) throw std::invalid_argument("scaled stencil: a coefficient beyond binary16");
-      const long row = i / shape.n[0], column = i % shape.n[0];  // the layout of StencilMatrix
-      c_[static_cast<std::size_t>((row * shape.offsets() + o) * shape.n[0] + column)] =
+      c_[shape.coefficient_index(o, i)] =
           static_cast<_Float16>(static_cast<float>(v));  // via float: the F16C instruction
     }
   }
 }
 
+namespace {
+
+// y = D^-1 A x from binary16 rows, then finish(first index of the row, row of y).
 template <class Finish>
-void ScaledStencil::rows(const float* x, float* y, Finish&& finish) const {
-  const int n0 = shape_.n[0], n1 = shape_.n[1], n2 = shape_.n[2];
-  const long size = shape_.size();
-  const int ry = shape_.dim > 1 ? 1 : 0, rz = shape_.dim > 2 ? 1 : 0;
-  const int rows = (2 * ry + 1) * (2 * rz + 1);
-  const bool periodic = shape_.periodic;
-  for_each_index(n1 * n2, size >= stencil_parallel_nodes, [&](int row) {
-    const int j = row % n1, k = row / n1;
-    const long base = static_cast<long>(row) * n0;
-    float* yr = y + base;
-    // The neighbour rows of x and the coefficient rows of each offset; the first and last
-    // node wrap (torus) or have no outer neighbour (box: coefficient zero).
-    const float* xr[9];
-    const _Float16* cr[27];
-    const _Float16* coefficients = c_.data() + static_cast<long>(row) * shape_.offsets() * n0;
-    int s = 0;
-    for (int oz = -rz; oz <= rz; ++oz)
-      for (int oy = -ry; oy <= ry; ++oy, ++s) {
-        xr[s] = x + shape_.index(0, shape_.neighbour(1, j, oy), shape_.neighbour(2, k, oz));
-        for (int ox = -1; ox <= 1; ++ox) cr[3 * s + ox + 1] = coefficients + shape_.offset(ox, oy, oz) * n0;
-      }
-    const int l = n0 - 1;
-    float first = 0.0f, last = 0.0f;
-    for (int r = 0; r < rows; ++r) {
-      const float left = periodic ? xr[r][l] : 0.0f, right = periodic ? xr[r][0] : 0.0f;
-      first += static_cast<float>(cr[3 * r][0]) * left + static_cast<float>(cr[3 * r + 1][0]) * xr[r][0] +
-               static_cast<float>(cr[3 * r + 2][0]) * xr[r][1];
-      last += static_cast<float>(cr[3 * r][l]) * xr[r][l - 1] + static_cast<float>(cr[3 * r + 1][l]) * xr[r][l] +
-              static_cast<float>(cr[3 * r + 2][l]) * right;
-    }
-    if (rows == 9)
-      rows_half<9>(cr, xr, yr, 1, l);
-    else if (rows == 3)
-      rows_half<3>(cr, xr, yr, 1, l);
-    else
-      rows_half<1>(cr, xr, yr, 1, l);
-    yr[0] = first;
-    yr[l] = last;
-    finish(base, yr);
-  });
+void scaled_rows(const GridShape& shape, const _Float16* c, const float* x, float* y, Finish&& finish) {
+  for_each_stencil_row(
+      shape, c, x, y,
+      [](auto R, const _Float16* const* cr, const float* const* xr, float* yr, int begin, int end) {
+        rows_half<decltype(R)::value>(cr, xr, yr, begin, end);
+      },
+      finish);
 }
+
+}  // namespace
 
 void ScaledStencil::apply(const float* x, float* y, Output output, const float* b) const {
   const int n0 = shape_.n[0];
   const float* diag = diag_.data();
   const float* inv_diag = inv_diag_.data();
-  rows(x, y, [&](long base, float* __restrict yr) {
+  scaled_rows(shape_, c_.data(), x, y, [&](long base, float* __restrict yr) {
     const float* __restrict br = b + base;
     if (output == Output::scaled_residual) {
       const float* __restrict sr = inv_diag + base;
@@ -268,7 +258,7 @@ void ScaledStencil::chebyshev_step(const float* x, float* x_next, const float* b
                                    float step) const {
   const int n0 = shape_.n[0];
   const float* inv_diag = inv_diag_.data();
-  rows(x, x_next, [&](long base, float* __restrict yr) {
+  scaled_rows(shape_, c_.data(), x, x_next, [&](long base, float* __restrict yr) {
     const float* __restrict xr = x + base;
     const float* __restrict br = b + base;
     const float* __restrict sr = inv_diag + base;

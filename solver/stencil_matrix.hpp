@@ -12,6 +12,7 @@
 #include <petscmat.h>
 
 #include <array>
+#include <cstddef>
 #include <vector>
 
 namespace attnpde {
@@ -58,6 +59,13 @@ struct GridShape {
     return {static_cast<int>(r % n[0]), static_cast<int>((r / n[0]) % n[1]),
             static_cast<int>(r / (static_cast<long>(n[0]) * n[1]))};
   }
+  /// Where a matrix stores the coefficient of offset o at node i: row by row, offset by
+  /// offset, (row * 3^dim + o) * n0 + column, so that the coefficients a product reads form
+  /// one stream (one array per offset would put 3^dim streams a power of two apart, which
+  /// share cache sets).
+  std::size_t coefficient_index(int o, long i) const {
+    return static_cast<std::size_t>(((i / n[0]) * offsets() + o) * n[0] + i % n[0]);
+  }
   /// Every direction halved (all must be even).
   GridShape coarsened() const;
 };
@@ -72,7 +80,7 @@ class StencilMatrix {
 
   const GridShape& shape() const { return shape_; }
   /// Coefficient of offset o at node i.
-  Real at(int o, long i) const { return c_[index(o, i)]; }
+  Real at(int o, long i) const { return c_[shape_.coefficient_index(o, i)]; }
 
   /// y = A x, or y = b - A x when b is given.
   template <class V>
@@ -80,13 +88,7 @@ class StencilMatrix {
 
  private:
   GridShape shape_;
-  // Row by row, offset by offset: c_[(row * 3^dim + o) * n0 + i] is a_o at node (i, row),
-  // so that the coefficients a product reads form one stream (one array per offset would
-  // put 3^dim streams a power of two apart, which share cache sets).
-  std::vector<Real> c_;
-  std::size_t index(int o, long i) const {
-    return static_cast<std::size_t>(((i / shape_.n[0]) * shape_.offsets() + o) * shape_.n[0] + i % shape_.n[0]);
-  }
+  std::vector<Real> c_;  // at GridShape::coefficient_index
 };
 
 /// D^-1 A for a stencil matrix A with a nonzero diagonal D: the rows divided by their centre
@@ -115,12 +117,9 @@ class ScaledStencil {
   void chebyshev_step(const float* x, float* x_next, const float* b, float* d, float keep, float step) const;
 
  private:
-  // y = D^-1 A x row by row, then finish(first index of the row, row of y).
-  template <class Finish>
-  void rows(const float* x, float* y, Finish&& finish) const;
 
   GridShape shape_;
-  std::vector<_Float16> c_;  // a_o / a_centre, laid out as StencilMatrix's c_
+  std::vector<_Float16> c_;  // a_o / a_centre at GridShape::coefficient_index
   std::vector<float> diag_, inv_diag_;
 };
 
