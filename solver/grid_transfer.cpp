@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "discretization/petsc_util.hpp"
 
@@ -42,49 +43,69 @@ Interpolation::Interpolation(const GridShape& fine) : fine_(fine), coarse_(fine.
   }
 }
 
+namespace {
+
+// A scratch row of each thread, of at least n values.
+template <class V>
+V* scratch_row(int n) {
+  thread_local std::vector<V> row;
+  if (row.size() < static_cast<std::size_t>(n)) row.resize(static_cast<std::size_t>(n));
+  return row.data();
+}
+
+}  // namespace
+
+// Each fine row interpolates in y and z first (a weighted sum of up to four coarse rows into
+// one scratch row), then in x: the index tables are read once a row, not once a source row.
 template <class V>
 void Interpolation::prolong_add(const V* coarse, V* fine) const {
-  const int n0 = fine_.n[0], n1 = fine_.n[1], n2 = fine_.n[2];
+  const int n0 = fine_.n[0], n1 = fine_.n[1], n2 = fine_.n[2], m0 = coarse_.n[0];
   const Weights &ux = up_[0], &uy = up_[1], &uz = up_[2];
   for_each_index(n1 * n2, fine_.size() >= stencil_parallel_nodes, [&](int row) {
     const auto j = static_cast<std::size_t>(row % n1), k = static_cast<std::size_t>(row / n1);
     const int src_j[2] = {uy.lo[j], uy.hi[j]}, src_k[2] = {uz.lo[k], uz.hi[k]};
     const double w_j[2] = {uy.wlo[j], uy.whi[j]}, w_k[2] = {uz.wlo[k], uz.whi[k]};
-    V* fr = fine + static_cast<long>(row) * n0;
+    V* __restrict t = scratch_row<V>(m0);
+    for (int m = 0; m < m0; ++m) t[m] = V(0);
     for (int a = 0; a < 2; ++a)
       for (int c = 0; c < 2; ++c) {
         const auto w = static_cast<V>(w_k[a] * w_j[c]);
         if (w == V(0)) continue;
-        const V* cr = coarse + coarse_.index(0, src_j[c], src_k[a]);
-        for (int i = 0; i < n0; ++i) {
-          const auto iu = static_cast<std::size_t>(i);
-          fr[i] += w * (static_cast<V>(ux.wlo[iu]) * cr[ux.lo[iu]] + static_cast<V>(ux.whi[iu]) * cr[ux.hi[iu]]);
-        }
+        const V* __restrict cr = coarse + coarse_.index(0, src_j[c], src_k[a]);
+        for (int m = 0; m < m0; ++m) t[m] += w * cr[m];
       }
+    V* __restrict fr = fine + static_cast<long>(row) * n0;
+    for (int i = 0; i < n0; ++i) {
+      const auto iu = static_cast<std::size_t>(i);
+      fr[i] += static_cast<V>(ux.wlo[iu]) * t[ux.lo[iu]] + static_cast<V>(ux.whi[iu]) * t[ux.hi[iu]];
+    }
   });
 }
 
+// Each coarse row sums its up to nine weighted fine rows into one scratch row, then
+// restricts that in x.
 template <class V>
 void Interpolation::restrict_to(const V* fine, V* coarse) const {
-  const int n0 = coarse_.n[0], n1 = coarse_.n[1], n2 = coarse_.n[2];
+  const int n0 = coarse_.n[0], n1 = coarse_.n[1], n2 = coarse_.n[2], m0 = fine_.n[0];
   const Gather &gx = down_[0], &gy = down_[1], &gz = down_[2];
   for_each_index(n1 * n2, fine_.size() >= stencil_parallel_nodes, [&](int row) {
     const auto j = static_cast<std::size_t>(row % n1), k = static_cast<std::size_t>(row / n1);
-    V* cr = coarse + static_cast<long>(row) * n0;
-    for (int i = 0; i < n0; ++i) cr[i] = V(0);
+    V* __restrict s = scratch_row<V>(m0);
+    for (int m = 0; m < m0; ++m) s[m] = V(0);
     for (std::size_t a = 0; a < 3; ++a)
       for (std::size_t c = 0; c < 3; ++c) {
         const auto w = static_cast<V>(gz.weight[k][a] * gy.weight[j][c]);
         if (w == V(0)) continue;
-        const V* fr = fine + fine_.index(0, gy.index[j][c], gz.index[k][a]);
-        for (int i = 0; i < n0; ++i) {
-          const auto iu = static_cast<std::size_t>(i);
-          const auto& ix = gx.index[iu];
-          const auto& wx = gx.weight[iu];
-          cr[i] += w * (static_cast<V>(wx[0]) * fr[ix[0]] + static_cast<V>(wx[1]) * fr[ix[1]] +
-                        static_cast<V>(wx[2]) * fr[ix[2]]);
-        }
+        const V* __restrict fr = fine + fine_.index(0, gy.index[j][c], gz.index[k][a]);
+        for (int m = 0; m < m0; ++m) s[m] += w * fr[m];
       }
+    V* __restrict cr = coarse + static_cast<long>(row) * n0;
+    for (int i = 0; i < n0; ++i) {
+      const auto iu = static_cast<std::size_t>(i);
+      const auto& ix = gx.index[iu];
+      const auto& wx = gx.weight[iu];
+      cr[i] = static_cast<V>(wx[0]) * s[ix[0]] + static_cast<V>(wx[1]) * s[ix[1]] + static_cast<V>(wx[2]) * s[ix[2]];
+    }
   });
 }
 

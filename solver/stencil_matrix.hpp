@@ -1,10 +1,12 @@
 #pragma once
 // A matrix with the 3^dim box-stencil pattern of a structured grid (docs/theory.md section 3:
 // the operator couples a node to its neighbours at offsets in {-1, 0, 1}^dim), stored as
-// coefficient arrays per offset, in float64/float32 or Jacobi-scaled in binary16. With the
-// grid transfers of solver/grid_transfer.hpp these are the pieces of the matrix-free multigrid
-// of solver/stencil_multigrid.hpp: a row costs 3^dim coefficients and no column indices, and
-// every product runs along contiguous x rows with OpenMP threads over rows.
+// coefficient arrays per offset, in float64/float32 or Jacobi-scaled in binary16. Only the
+// offsets with a nonzero coefficient at some node are stored (19 of 27 for a full 3 x 3
+// metric, whose mixed derivatives never reach the corners). With the grid transfers of
+// solver/grid_transfer.hpp these are the pieces of the matrix-free multigrid of
+// solver/stencil_multigrid.hpp: a row costs at most 3^dim coefficients and no column
+// indices, and every product runs along contiguous x rows with OpenMP threads over rows.
 //
 // Node numbering is PETSc's natural order on one rank, i + n0 (j + n1 k). Periodic grids wrap;
 // in the box a neighbour outside the domain has coefficient zero.
@@ -59,15 +61,23 @@ struct GridShape {
     return {static_cast<int>(r % n[0]), static_cast<int>((r / n[0]) % n[1]),
             static_cast<int>(r / (static_cast<long>(n[0]) * n[1]))};
   }
-  /// Where a matrix stores the coefficient of offset o at node i: row by row, offset by
-  /// offset, (row * 3^dim + o) * n0 + column, so that the coefficients a product reads form
-  /// one stream (one array per offset would put 3^dim streams a power of two apart, which
-  /// share cache sets).
-  std::size_t coefficient_index(int o, long i) const {
-    return static_cast<std::size_t>(((i / n[0]) * offsets() + o) * n[0] + i % n[0]);
+  /// Where a matrix with `slots` stored offsets keeps the coefficient of its slot-th offset
+  /// at node i: row by row, offset by offset, (row * slots + slot) * n0 + column, so that the
+  /// coefficients a product reads form one stream (one array per offset would put the
+  /// streams a power of two apart, which share cache sets).
+  static std::size_t coefficient_index(int slot, long i, int slots, int n0) {
+    return static_cast<std::size_t>(((i / n0) * slots + slot) * n0 + i % n0);
   }
   /// Every direction halved (all must be even).
   GridShape coarsened() const;
+};
+
+/// The offsets a stencil matrix stores, in GridShape::offset order.
+struct StencilPattern {
+  std::vector<std::array<int, 3>> offsets;  // (ox, oy, oz), unused directions 0
+  int size() const { return static_cast<int>(offsets.size()); }
+  /// Position of an offset (index in [0, 3^dim) of GridShape::offset) in the list, or -1.
+  std::vector<int> slot;
 };
 
 template <class Real>
@@ -79,8 +89,12 @@ class StencilMatrix {
   StencilMatrix(Mat A, const GridShape& shape);
 
   const GridShape& shape() const { return shape_; }
-  /// Coefficient of offset o at node i.
-  Real at(int o, long i) const { return c_[shape_.coefficient_index(o, i)]; }
+  const StencilPattern& pattern() const { return pattern_; }
+  /// Coefficient of offset o (GridShape::offset) at node i; zero for an offset not stored.
+  Real at(int o, long i) const {
+    const int k = pattern_.slot[static_cast<std::size_t>(o)];
+    return k < 0 ? Real(0) : c_[GridShape::coefficient_index(k, i, pattern_.size(), shape_.n[0])];
+  }
 
   /// y = A x, or y = b - A x when b is given.
   template <class V>
@@ -88,13 +102,15 @@ class StencilMatrix {
 
  private:
   GridShape shape_;
-  std::vector<Real> c_;  // at GridShape::coefficient_index
+  StencilPattern pattern_;
+  std::vector<Real> c_;  // at GridShape::coefficient_index of the pattern's slots
 };
 
 /// D^-1 A for a stencil matrix A with a nonzero diagonal D: the rows divided by their centre
-/// coefficient and stored in binary16 (11 significant bits, relative rounding 2^-11), the
-/// diagonal in float32. A quarter of the bytes of a float64 row, for the multigrid cycle,
-/// which only needs an approximate inverse and is bound by memory traffic.
+/// coefficient and stored in binary16 (11 significant bits, relative rounding 2^-11) without
+/// the centre (which is 1), the diagonal in float32. A quarter of the bytes of a float64
+/// row, for the multigrid cycle, which only needs an approximate inverse and is bound by
+/// memory traffic.
 class ScaledStencil {
  public:
   ScaledStencil() = default;
@@ -107,18 +123,20 @@ class ScaledStencil {
   const std::vector<float>& inverse_diagonal() const { return inv_diag_; }
 
   enum class Output {
-    product,          ///< y = D^-1 A x
-    scaled_residual,  ///< y = D^-1 (b - A x)
-    residual          ///< y = b - A x
+    product,            ///< y = D^-1 A x
+    scaled_residual,    ///< y = D^-1 (b - A x)
+    residual,           ///< y = b - A x
+    residual_of_scaled  ///< y = b - A x for the argument D^-1 b
   };
   void apply(const float* x, float* y, Output output, const float* b = nullptr) const;
   /// One step of a polynomial smoother in one pass: d = keep d + step D^-1 (b - A x),
-  /// x_next = x + d (x_next must not alias x: every row reads its neighbours' x).
-  void chebyshev_step(const float* x, float* x_next, const float* b, float* d, float keep, float step) const;
+  /// x_next = x + d, from the scaled right-hand side D^-1 b (x_next must not alias x: every
+  /// row reads its neighbours' x).
+  void chebyshev_step(const float* x, float* x_next, const float* scaled_b, float* d, float keep, float step) const;
 
  private:
-
   GridShape shape_;
+  StencilPattern pattern_;   // the matrix's offsets but the centre
   std::vector<_Float16> c_;  // a_o / a_centre at GridShape::coefficient_index
   std::vector<float> diag_, inv_diag_;
 };

@@ -126,8 +126,10 @@ double StencilMultigrid::largest_eigenvalue(const Level& L) {
 }
 
 // Chebyshev iteration on D^-1 A x = D^-1 b over [lower, upper] (the three-term recurrence of
-// the Chebyshev semi-iterative method); from x = 0 the first scaled residual is D^-1 b. Each
-// later step is one fused pass that writes the new iterate into r, which then swaps with x.
+// the Chebyshev semi-iterative method). From x = 0 (the pre-smoothing) the level's b is first
+// scaled in place to D^-1 b, the first scaled residual; every later pass reads it scaled.
+// Each step after the first is one fused pass that writes the new iterate into r, which then
+// swaps with x.
 void StencilMultigrid::smooth(Level& L, bool from_zero) const {
   const double theta = 0.5 * (L.upper + L.lower), delta = 0.5 * (L.upper - L.lower);
   const double sigma = theta / delta;
@@ -136,9 +138,12 @@ void StencilMultigrid::smooth(Level& L, bool from_zero) const {
   if (from_zero) {
     float* x = L.x.data();
     float* d = L.d.data();
-    const float* b = L.b.data();
+    float* b = L.b.data();
     const float* inv_diag = L.A.inverse_diagonal().data();
-    for_nodes(L.shape.size(), [&](long i) { x[i] = d[i] = first * inv_diag[i] * b[i]; });
+    for_nodes(L.shape.size(), [&](long i) {
+      b[i] *= inv_diag[i];
+      x[i] = d[i] = first * b[i];
+    });
   } else {
     L.A.chebyshev_step(L.x.data(), L.r.data(), L.b.data(), L.d.data(), 0.0f, first);
     L.x.swap(L.r);
@@ -162,7 +167,7 @@ void StencilMultigrid::cycle(std::size_t l) {
   }
   Level& C = levels_[l + 1];
   smooth(L, true);
-  L.A.apply(L.x.data(), L.r.data(), ScaledStencil::Output::residual, L.b.data());
+  L.A.apply(L.x.data(), L.r.data(), ScaledStencil::Output::residual_of_scaled, L.b.data());
   L.down->restrict_to(L.r.data(), C.b.data());
   cycle(l + 1);
   L.down->prolong_add(C.x.data(), L.x.data());

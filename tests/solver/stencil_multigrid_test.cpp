@@ -89,8 +89,23 @@ TEST(StencilMatrix, ProductIsTheAssembledProduct) {
   }
 }
 
+// Only offsets with a nonzero coefficient are stored: a full G couples a node to its edge
+// neighbours (mixed differences lie in one plane) but never to the corners of a cube, a
+// diagonal G only to the face neighbours.
+TEST(StencilMatrix, StoresTheNonzeroOffsetsOnly) {
+  for (const bool full : {true, false}) {
+    Grid grid(PETSC_COMM_WORLD, {8, 6, 10}, Domain{});
+    const Eigen::MatrixXd G = full ? full_metric(3) : Eigen::MatrixXd(Eigen::Vector3d(1.0, 2.0, 0.5).asDiagonal());
+    MatOwner A = assemble_operator(grid, G, [](const double*) { return 1.0; });
+    const StencilMatrix<double> S(A, shape_of(grid));
+    EXPECT_EQ(S.pattern().size(), full ? 19 : 7);
+    for (const auto& o : S.pattern().offsets) EXPECT_LT(std::abs(o[0]) + std::abs(o[1]) + std::abs(o[2]), full ? 3 : 2);
+  }
+}
+
 // The binary16 Jacobi-scaled rows reproduce the product to their rounding (2^-11 per
-// coefficient), and the scaled residual is D^-1 of the residual, on every grid kind.
+// coefficient), the scaled residual is D^-1 of the residual, and the residual from the
+// scaled right-hand side D^-1 b is the residual, on every grid kind.
 TEST(ScaledStencil, ResidualsAreTheProductToBinary16Rounding) {
   for (const auto& c : grid_cases) {
     Grid grid(PETSC_COMM_WORLD, c.nodes, c.domain);
@@ -101,19 +116,23 @@ TEST(ScaledStencil, ResidualsAreTheProductToBinary16Rounding) {
     std::vector<double> ax(x.size());
     S.multiply(x.data(), ax.data());
     std::vector<float> xf(x.begin(), x.end()), bf(b.begin(), b.begin() + static_cast<long>(x.size())), r(x.size()),
-        rs(x.size());
+        rs(x.size()), bs(x.size()), rb(x.size());
     H.apply(xf.data(), r.data(), ScaledStencil::Output::residual, bf.data());
     H.apply(xf.data(), rs.data(), ScaledStencil::Output::scaled_residual, bf.data());
+    for (std::size_t i = 0; i < x.size(); ++i) bs[i] = H.inverse_diagonal()[i] * bf[i];
+    H.apply(xf.data(), rb.data(), ScaledStencil::Output::residual_of_scaled, bs.data());
     const int centre = shape_of(grid).offset(0, 0, 0);
-    double err = 0, scaled_err = 0, scale = 0;
+    double err = 0, scaled_err = 0, from_scaled_err = 0, scale = 0;
     for (std::size_t i = 0; i < x.size(); ++i) {
       const double ref = static_cast<double>(bf[i]) - ax[i];
       err = std::max(err, std::abs(r[i] - ref));
       scaled_err = std::max(scaled_err, std::abs(rs[i] - ref / S.at(centre, static_cast<long>(i))));
+      from_scaled_err = std::max(from_scaled_err, std::abs(rb[i] - ref));
       scale = std::max(scale, std::abs(ax[i]) + std::abs(b[i]));
     }
     EXPECT_LT(err, 1e-3 * scale) << c.nodes.size() << "D";
     EXPECT_LT(scaled_err, 1e-3 * scale) << c.nodes.size() << "D";
+    EXPECT_LT(from_scaled_err, 1e-3 * scale) << c.nodes.size() << "D";
   }
 }
 
