@@ -66,3 +66,55 @@ inline float fast_expf(float x) {
 }
 
 }  // namespace attnpde
+
+namespace attnpde {
+
+/// 2^y for y in [-1022, 0], in the form of fast_exp without its argument reduction: an
+/// attention kernel that folds log2(e) into its logits needs no multiplication by log2(e)
+/// and no Cody-Waite split of ln 2 (the rounding of y itself, a few ulp of |y|, scales a
+/// weight by 1 + O(|y| 1e-16), which matters only where the weight is negligible). The
+/// polynomial is the degree-11 Chebyshev fit of 2^f on |f| <= 1/2 (error 3e-18, against the
+/// degree 13 a Taylor series needs), evaluated as its even and odd parts: within 2 ulp of
+/// std::exp2 on the range.
+inline double fast_exp2(double y) {
+  const double shifter = 0x1.8p52;
+  const double kd_shifted = y + shifter;
+  const double f = y - (kd_shifted - shifter);
+  // Even and odd parts in f^2, two independent Horner chains of five FMAs: one operation
+  // more than a single chain of eleven, at a dependency chain of seven.
+  const double f2 = f * f;
+  double e = 7.074194297288521e-09, o = 4.4558179083360645e-10;
+  e = e * f2 + 1.3215432535912375e-06;
+  o = o * f2 + 1.0178057087733941e-07;
+  e = e * f2 + 0.00015403530463724353;
+  o = o * f2 + 1.5252733841556773e-05;
+  e = e * f2 + 0.009618129107587256;
+  o = o * f2 + 0.001333355814640647;
+  e = e * f2 + 0.24022650695910158;
+  o = o * f2 + 0.055504108664821625;
+  e = e * f2 + 1.0;
+  o = o * f2 + 0.6931471805599453;
+  const double p = o * f + e;
+  const std::int64_t bits = (std::bit_cast<std::int64_t>(kd_shifted) + 1023) << 52;
+  return p * std::bit_cast<double>(bits);
+}
+
+/// Single-precision twin of fast_exp2 for y in [-126, 0]: degree-6 Chebyshev fit of 2^f on
+/// |f| <= 1/2 (error 2e-9), within 2 ulp of exp2 in float.
+inline float fast_exp2f(float y) {
+  const float shifter = 0x1.8p23f;
+  const float kd_shifted = y + shifter;
+  const float f = y - (kd_shifted - shifter);
+  const float f2 = f * f;
+  float e = 0.0001546144469856913f, o = 0.0013400428177615838f;
+  e = e * f2 + 0.009618056678524637f;
+  o = o * f2 + 0.05550327226670302f;
+  e = e * f2 + 0.24022650922288757f;
+  o = o * f2 + 0.6931472067028326f;
+  e = e * f2 + 1.0f;
+  const float p = o * f + e;
+  const std::int32_t bits = (std::bit_cast<std::int32_t>(kd_shifted) + 127) << 23;
+  return p * std::bit_cast<float>(bits);
+}
+
+}  // namespace attnpde

@@ -12,19 +12,22 @@ namespace attnpde {
 
 namespace {
 
-// Logits are clamped so that exp never returns a subnormal: exp(-700) in double,
-// exp(-87) in float.
+// The kernels work with logits in base 2, y = -rho / (eps ln 2), and weights 2^y: log2(e) is
+// folded into the prepared metric (or 1/eps), which saves the exp's multiplication by log2(e)
+// and its two-step reduction by ln 2 (attention/fast_exp.hpp). Logits are clamped so that
+// 2^y never is a subnormal: 2^-1010 in double, 2^-125 in float.
 template <class Real>
-constexpr Real logit_floor = Real(-700);
+constexpr Real logit_floor = Real(-1010);
 template <>
-constexpr float logit_floor<float> = -87.0f;
+constexpr float logit_floor<float> = -125.0f;
 
-inline double exp_of(double x) {
-  return fast_exp(x);
+inline double exp2_of(double y) {
+  return fast_exp2(y);
 }
-inline float exp_of(float x) {
-  return fast_expf(x);
+inline float exp2_of(float y) {
+  return fast_exp2f(y);
 }
+constexpr double log2e = 1.4426950408889634074;
 
 // Closed forms of d^beta that vectorize: beta = 2 (Gaussian: q itself) and beta = 1
 // (Laplace-like: sqrt q); other beta go through std::pow.
@@ -44,9 +47,9 @@ struct Rows {
 
 template <class Real>
 struct Prepared {
-  Real m[3][3] = {};  // M / eps (beta = 2) or M (other beta)
+  Real m[3][3] = {};  // -M log2(e) / eps (beta = 2) or M (other beta), doubled above the diagonal
   Real half_beta = 1;
-  Real inv_eps = 1;
+  Real inv_eps = 1;  // log2(e) / eps
 };
 
 template <class Real = double>
@@ -58,9 +61,10 @@ Prepared<Real> prepare(const MetricScore& score, int dim) {
   const bool gaussian = shape_of(score) == Shape::gaussian;
   for (int a = 0; a < dim; ++a)
     for (int b = 0; b < dim; ++b)
-      p.m[a][b] = static_cast<Real>(gaussian ? score.metric(a, b) / eps : score.metric(a, b));
+      p.m[a][b] =
+          static_cast<Real>((b > a ? 2.0 : 1.0) * (gaussian ? -score.metric(a, b) * log2e / eps : score.metric(a, b)));
   p.half_beta = static_cast<Real>(0.5 * score.beta);
-  p.inv_eps = static_cast<Real>(1.0 / eps);
+  p.inv_eps = static_cast<Real>(log2e / eps);
   return p;
 }
 
@@ -73,17 +77,21 @@ inline Real displacement(Real y, Real x) {
   return v - period * std::floor(v * inv_period + Real(0.5));
 }
 
-// Logit -rho(x_i, x_j)/eps for the displacement dx.
+// Base-2 logit -rho(x_i, x_j) / (eps ln 2) for the displacement dx.
 template <int D, Shape S, class Real>
 inline Real logit(const Real (&dx)[D], const Prepared<Real>& p) {
+  // q = sum_a dx_a (m_aa dx_a + 2 sum_{b > a} m_ab dx_b), each bracket started from its
+  // first product (p.m holds 2 m_ab above the diagonal): D (D + 3) / 2 multiplications and
+  // FMAs, 5 in 2D.
   Real q = 0;
   for (int a = 0; a < D; ++a) {
-    q += p.m[a][a] * dx[a] * dx[a];
-    for (int b = a + 1; b < D; ++b) q += Real(2) * p.m[a][b] * dx[a] * dx[b];
+    Real row = p.m[a][a] * dx[a];
+    for (int b = a + 1; b < D; ++b) row += p.m[a][b] * dx[b];
+    q = a == 0 ? dx[a] * row : q + dx[a] * row;
   }
   Real l;
   if constexpr (S == Shape::gaussian)
-    l = -q;
+    l = q;  // p.m = -M log2(e) / eps
   else if constexpr (S == Shape::laplace)
     l = -std::sqrt(q) * p.inv_eps;
   else if constexpr (S == Shape::geodesic)  // arc length on the unit sphere (M = I)
@@ -93,24 +101,37 @@ inline Real logit(const Real (&dx)[D], const Prepared<Real>& p) {
   return l < logit_floor<Real> ? logit_floor<Real> : l;
 }
 
-// Displacements, logits and exp in Real; the row sums always in double. Real = float
-// runs 16 lanes per AVX-512 register (the float32 mode, beta = 2 only).
+// Displacements, logits and exp in Real, and the values u and weights w in Real too. Real =
+// float (the float32 mode, beta = 2 only) runs 16 lanes per AVX-512 register and sums blocks
+// of `float_block` keys in float32, each lane over 16 of them, before adding the block's sums
+// to the row's float64 sums: no conversion to double in the inner loop, and a relative
+// rounding of the sums of about 20 float32 roundings (1e-6). Real = double sums the whole row
+// in one block.
+constexpr std::ptrdiff_t float_block = 256;
+
 template <int D, Shape S, bool Weighted, bool Periodic, class Real>
-void apply_kernel(const Real* const (&x)[D], std::ptrdiff_t n, Rows rows, const Prepared<Real>& p, const double* u,
-                  double* out, double* degree, const double* w) {
+void apply_kernel(const Real* const (&x)[D], std::ptrdiff_t n, Rows rows, const Prepared<Real>& p, const Real* u,
+                  double* out, double* degree, const Real* w) {
+  const std::ptrdiff_t block = std::is_same_v<Real, float> ? float_block : std::max<std::ptrdiff_t>(n, 1);
 #pragma omp parallel for schedule(dynamic, 32)
   for (std::ptrdiff_t i = rows.lo; i < rows.hi; ++i) {
     Real xi[D];
     for (int d = 0; d < D; ++d) xi[d] = x[d][i];
     double s = 0.0, su = 0.0;
-#pragma omp simd reduction(+ : s, su)
-    for (std::ptrdiff_t j = 0; j < n; ++j) {
-      Real dx[D];
-      for (int d = 0; d < D; ++d) dx[d] = displacement<Periodic, Real>(x[d][j], xi[d]);
-      double e = exp_of(logit<D, S>(dx, p));
-      if constexpr (Weighted) e *= w[j];
-      s += e;
-      su += e * u[j];
+    for (std::ptrdiff_t j0 = 0; j0 < n; j0 += block) {
+      const std::ptrdiff_t j1 = std::min(n, j0 + block);
+      Real bs = 0, bsu = 0;
+#pragma omp simd reduction(+ : bs, bsu)
+      for (std::ptrdiff_t j = j0; j < j1; ++j) {
+        Real dx[D];
+        for (int d = 0; d < D; ++d) dx[d] = displacement<Periodic, Real>(x[d][j], xi[d]);
+        Real e = exp2_of(logit<D, S>(dx, p));
+        if constexpr (Weighted) e *= w[j];
+        bs += e;
+        bsu += e * u[j];
+      }
+      s += bs;
+      su += bsu;
     }
     out[i] = su / s;
     if (degree) degree[i] = s;
@@ -118,17 +139,17 @@ void apply_kernel(const Real* const (&x)[D], std::ptrdiff_t n, Rows rows, const 
 }
 
 template <int D, Shape S, bool Periodic, class Real>
-void dispatch_weights(const Real* const (&x)[D], std::ptrdiff_t n, Rows rows, const Prepared<Real>& p, const double* u,
-                      double* out, double* degree, const double* w) {
+void dispatch_weights(const Real* const (&x)[D], std::ptrdiff_t n, Rows rows, const Prepared<Real>& p, const Real* u,
+                      double* out, double* degree, const Real* w) {
   if (w)
     apply_kernel<D, S, true, Periodic>(x, n, rows, p, u, out, degree, w);
   else
-    apply_kernel<D, S, false, Periodic>(x, n, rows, p, u, out, degree, nullptr);
+    apply_kernel<D, S, false, Periodic>(x, n, rows, p, u, out, degree, static_cast<const Real*>(nullptr));
 }
 
 template <int D, Shape S, class Real>
 void dispatch_domain(bool periodic, const Real* const (&x)[D], std::ptrdiff_t n, Rows rows, const Prepared<Real>& p,
-                     const double* u, double* out, double* degree, const double* w) {
+                     const Real* u, double* out, double* degree, const Real* w) {
   if (periodic)
     dispatch_weights<D, S, true>(x, n, rows, p, u, out, degree, w);
   else
@@ -148,8 +169,9 @@ void dispatch_beta(const Tokens& t, const MetricScore& score, const double* u, d
       xs[d].assign(t.coord[d].begin(), t.coord[d].end());
       x[d] = xs[d].data();
     }
-    return dispatch_domain<D, Shape::gaussian, float>(periodic, x, n, rows, prepare<float>(score, D), u, out, degree,
-                                                      w);
+    const std::vector<float> uf(u, u + n), wf(w ? w : u, w ? w + n : u);
+    return dispatch_domain<D, Shape::gaussian, float>(periodic, x, n, rows, prepare<float>(score, D), uf.data(), out,
+                                                      degree, w ? wf.data() : nullptr);
   }
   const double* x[D];
   for (int d = 0; d < D; ++d) x[d] = t.coord[d].data();
@@ -214,7 +236,7 @@ std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score
       fill(std::integral_constant<int, 2>{});
     else
       fill(std::integral_constant<int, 3>{});
-    row[j] = fast_exp(l) * (weights ? weights[j] : 1.0);
+    row[j] = fast_exp2(l) * (weights ? weights[j] : 1.0);
     s += row[j];
   }
   for (double& v : row) v /= s;
