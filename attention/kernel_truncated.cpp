@@ -82,11 +82,20 @@ double expected_neighbours(long n, double p_max, const MetricScore& score, doubl
          std::sqrt(score.metric.determinant());
 }
 
-TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score, double cutoff)
+TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score, double cutoff,
+                                 const TruncatedPart* part)
     : cutoff_(cutoff), tail_(std::exp(-std::pow(cutoff, score.beta))) {
   const auto start = std::chrono::steady_clock::now();
   const int dim = tokens.dim;
   const std::size_t n = tokens.size();
+  total_ = part ? part->total : static_cast<long>(n);
+  owned_ = part ? part->owned : n;
+  comm_ = part ? part->comm : MPI_COMM_SELF;
+  distributed_ = part != nullptr;
+  if (part && (part->global_id.size() != n || owned_ > n))
+    throw std::invalid_argument("truncated kernel: a part needs a global number for each token");
+  // The summation order of a row: its columns' token numbers.
+  auto id = [&](int j) { return part ? part->global_id[static_cast<std::size_t>(j)] : static_cast<long>(j); };
   if (score.metric.rows() != dim) throw std::invalid_argument("metric size does not match the token dimension");
   if (!(cutoff > 0)) throw std::invalid_argument("the cutoff must be positive");
   if (n >= static_cast<std::size_t>(INT32_MAX)) throw std::invalid_argument("the truncated kernel supports N < 2^31");
@@ -162,6 +171,7 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
       for (std::size_t o = 0; o < n; ++o) row_[o + 1] += row_[o];
       col_.resize(static_cast<std::size_t>(row_[n]));
       const double float32_rounding = 0x1.0p-24;
+      if (part) MPI_Allreduce(MPI_IN_PLACE, &delta_max, 1, MPI_DOUBLE, MPI_MAX, comm_);
       if (score.precision == Precision::float32 || delta_max >= 2.0 * float32_rounding)
         val32_.resize(static_cast<std::size_t>(row_[n]));
       else
@@ -176,6 +186,7 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
 #pragma omp for schedule(dynamic, 256)
       for (std::ptrdiff_t o = 0; o < count; ++o) {
         const std::size_t i = order[static_cast<std::size_t>(o)];
+        if (i >= owned_) continue;  // a halo token of a part: no row
         const double q[3] = {tokens.coord[0][i], dim > 1 ? tokens.coord[1][i] : 0.0,
                              dim > 2 ? tokens.coord[2][i] : 0.0};
         double qm[3] = {0, 0, 0};
@@ -196,19 +207,21 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
           const double logit = score.geodesic      ? -std::pow(dist * inv_sigma, score.beta)
                                : score.beta == 2.0 ? -q2 * inv_sigma * inv_sigma
                                                    : -std::pow(q2, half_beta) / std::pow(score.sigma, score.beta);
-          row.emplace_back(rank_[static_cast<std::size_t>(j)], fast_exp(logit < -700.0 ? -700.0 : logit));
+          row.emplace_back(j, fast_exp(logit < -700.0 ? -700.0 : logit));
         }
+        // A fixed summation order, the same in every part: by token number.
+        std::sort(row.begin(), row.end(), [&](const auto& a, const auto& b) { return id(a.first) < id(b.first); });
         if (pass == 0) {
           row_[static_cast<std::size_t>(o) + 1] = static_cast<long>(row.size());
           double kept = 0.0;
           for (const auto& e : row) kept += e.second;
-          delta_max = std::max(delta_max, (static_cast<double>(n) - static_cast<double>(row.size())) * tail_ / kept);
+          delta_max =
+              std::max(delta_max, (static_cast<double>(total_) - static_cast<double>(row.size())) * tail_ / kept);
           continue;
         }
-        std::sort(row.begin(), row.end());  // a fixed summation order
         long k = row_[static_cast<std::size_t>(o)];
         for (const auto& [j, v] : row) {
-          col_[static_cast<std::size_t>(k)] = j;
+          col_[static_cast<std::size_t>(k)] = rank_[static_cast<std::size_t>(j)];
           if (val32_.empty())
             val_[static_cast<std::size_t>(k++)] = v;
           else
@@ -253,14 +266,12 @@ void TruncatedKernel::apply_stored(const Value* val, const double* u, double* ou
     out[i] = su / s;
     if (degree) degree[i] = s;
   };
-  if (lo == 0 && hi == n) {
-    // All rows: in the stored order (rows streamed from memory).
+  // The rows in the stored order (streamed from memory; in token order they would be read
+  // from all over it), those of tokens lo .. hi - 1 only.
 #pragma omp parallel for schedule(static)
-    for (std::ptrdiff_t o = 0; o < count; ++o) row(static_cast<std::size_t>(o));
-  } else {
-#pragma omp parallel for schedule(static)
-    for (std::ptrdiff_t i = static_cast<std::ptrdiff_t>(lo); i < static_cast<std::ptrdiff_t>(hi); ++i)
-      row(static_cast<std::size_t>(rank_[static_cast<std::size_t>(i)]));
+  for (std::ptrdiff_t o = 0; o < count; ++o) {
+    const auto i = static_cast<std::size_t>(order_[static_cast<std::size_t>(o)]);
+    if (i >= lo && i < hi) row(static_cast<std::size_t>(o));
   }
 }
 
@@ -284,14 +295,16 @@ double TruncatedKernel::neglected_bound(const double* w) const {
   const std::size_t n = size();
   double w_max = 1.0;
   if (w) w_max = *std::max_element(w, w + n);
+  if (distributed_) MPI_Allreduce(MPI_IN_PLACE, &w_max, 1, MPI_DOUBLE, MPI_MAX, comm_);
   std::vector<double> ones(n, 1.0), out(n), s(n);
-  apply(ones.data(), out.data(), s.data(), w);
+  apply_rows(ones.data(), out.data(), s.data(), w, 0, owned_);
   double bound = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < owned_; ++i) {
     const std::size_t o = static_cast<std::size_t>(rank_[i]);
-    const double dropped = static_cast<double>(n) - static_cast<double>(row_[o + 1] - row_[o]);
+    const double dropped = static_cast<double>(total_) - static_cast<double>(row_[o + 1] - row_[o]);
     bound = std::max(bound, dropped * tail_ * w_max / s[i]);
   }
+  if (distributed_) MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, comm_);
   // float32 weights: each K_ij w_j is off by at most 2^-24 relative, which moves (A u)_i by
   // at most 2 2^-24 max |u|, the form of the bound's 2 delta max |u|.
   return float32_weights() ? bound + 0x1.0p-24 : bound;

@@ -24,6 +24,16 @@
 
 namespace attnpde {
 
+/// One rank's part of a distributed truncated kernel (attention/kernel_distributed.hpp): the
+/// tokens are the rank's own ones first, then the halo of other ranks' tokens within the
+/// search radius of its part of the domain.
+struct TruncatedPart {
+  std::vector<long> global_id;    ///< every token's number in the whole token set
+  long total = 0;                 ///< N of the whole token set
+  std::size_t owned = 0;          ///< rows kept: tokens [0, owned); the halo's rows stay empty
+  MPI_Comm comm = MPI_COMM_SELF;  ///< the ranks that share the float32 decision
+};
+
 class TruncatedKernel : public AttentionKernel {
  public:
   /// K_ij is stored in float64 (12 bytes per kept pair with the column), or in float32 (8
@@ -34,19 +44,22 @@ class TruncatedKernel : public AttentionKernel {
   /// at 10^6 tokens and cutoff 5 it is about 2e-6). neglected_bound() includes the rounding. Throws
   /// std::invalid_argument when the search radius reaches half the torus period (use the
   /// dense kernel then).
-  TruncatedKernel(const Tokens& tokens, const MetricScore& score, double cutoff);
+  /// Each row is summed in the order of its columns' token numbers (global_id of a part),
+  /// which makes a part's rows equal, bit for bit, to the same rows of the whole kernel.
+  TruncatedKernel(const Tokens& tokens, const MetricScore& score, double cutoff, const TruncatedPart* part = nullptr);
 
   std::size_t size() const override { return row_.size() - 1; }
   void apply_rows(const double* u, double* out, double* degree, const double* w, std::size_t lo,
                   std::size_t hi) const override;
   std::string name() const override { return "truncated"; }
 
-  /// max_i delta_i for column weights w (null: w = 1), see above.
+  /// max_i delta_i for column weights w (null: w = 1), see above; of a part: over its own
+  /// rows and all ranks of its communicator (collective then).
   double neglected_bound(const double* w = nullptr) const;
   double cutoff() const { return cutoff_; }
   double tail_fraction() const { return tail_fraction_; }
   long nonzeros() const { return static_cast<long>(col_.size()); }
-  double mean_neighbours() const { return static_cast<double>(col_.size()) / static_cast<double>(size()); }
+  double mean_neighbours() const { return static_cast<double>(col_.size()) / static_cast<double>(owned_); }
   double build_seconds() const { return build_seconds_; }
   /// Whether the weights are stored in float32 (see the constructor).
   bool float32_weights() const { return !val32_.empty(); }
@@ -63,6 +76,10 @@ class TruncatedKernel : public AttentionKernel {
   std::vector<int> order_, rank_;  ///< stored position -> token, token -> stored position
   std::vector<double> val_;        ///< K_ij (float64 storage), or empty
   std::vector<float> val32_;       ///< K_ij (float32 storage), or empty
+  long total_ = 0;                 ///< N of the whole token set
+  std::size_t owned_ = 0;          ///< rows with neighbours: tokens [0, owned_)
+  MPI_Comm comm_ = MPI_COMM_SELF;
+  bool distributed_ = false;  ///< a part: the float32 decision and the bound are collective
   template <class Value>
   void apply_stored(const Value* val, const double* u, double* out, double* degree, const double* w, std::size_t lo,
                     std::size_t hi) const;

@@ -1,0 +1,167 @@
+#include "attention/kernel_distributed.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+namespace attnpde {
+
+namespace {
+
+// Coordinate of rank r's box along direction d on the process grid (x fastest).
+int box_index(const std::array<int, 3>& grid, int r, int d) {
+  const int c[3] = {r % grid[0], (r / grid[0]) % grid[1], r / (grid[0] * grid[1])};
+  return c[d];
+}
+
+// Gap from y to the interval [lo, hi] (0 inside).
+double gap(double y, double lo, double hi) {
+  return std::max({lo - y, y - hi, 0.0});
+}
+
+}  // namespace
+
+double BoxPartition::lo(int r, int d) const {
+  return domain.length() * box_index(grid, r, d) / grid[static_cast<std::size_t>(d)];
+}
+
+double BoxPartition::hi(int r, int d) const {
+  return domain.length() * (box_index(grid, r, d) + 1) / grid[static_cast<std::size_t>(d)];
+}
+
+int BoxPartition::owner(const std::array<double, 3>& x) const {
+  int r = 0;
+  for (int d = dim - 1; d >= 0; --d) {
+    const int g = grid[static_cast<std::size_t>(d)];
+    const int c =
+        std::clamp(static_cast<int>(std::floor(x[static_cast<std::size_t>(d)] / domain.length() * g)), 0, g - 1);
+    r = r * g + c;
+  }
+  return r;
+}
+
+double BoxPartition::distance(const std::array<double, 3>& x, int r) const {
+  double sum = 0.0;
+  for (int d = 0; d < dim; ++d) {
+    const double y = x[static_cast<std::size_t>(d)], a = lo(r, d), b = hi(r, d);
+    double g = gap(y, a, b);
+    if (domain.periodic()) g = std::min({g, gap(y - domain.length(), a, b), gap(y + domain.length(), a, b)});
+    sum += g * g;
+  }
+  return std::sqrt(sum);
+}
+
+BoxPartition grid_partition(const Domain& domain, int dim, int ranks) {
+  if (domain.kind != DomainKind::torus && domain.kind != DomainKind::box)
+    throw std::invalid_argument("distributed tokens need the torus or the box");
+  if (dim < 1 || dim > 3 || ranks < 1) throw std::invalid_argument("grid_partition: dimension 1-3, ranks >= 1");
+  BoxPartition best;
+  best.dim = dim;
+  best.domain = domain;
+  double best_surface = std::numeric_limits<double>::infinity();
+  for (int gx = ranks; gx >= 1; --gx)
+    for (int gy = ranks / gx; gy >= 1; --gy) {
+      if (ranks % (gx * gy)) continue;
+      const int gz = ranks / (gx * gy);
+      const std::array<int, 3> g{gx, gy, gz};
+      bool fits = true;
+      for (int d = dim; d < 3; ++d) fits = fits && g[static_cast<std::size_t>(d)] == 1;
+      if (!fits) continue;
+      double surface = 0.0;  // of one box, domain sides 1: sum over d of the face across d
+      for (int d = 0; d < dim; ++d) {
+        double face = 1.0;
+        for (int e = 0; e < dim; ++e)
+          if (e != d) face /= g[static_cast<std::size_t>(e)];
+        surface += face;
+      }
+      if (surface < best_surface) {
+        best_surface = surface;
+        best.grid = g;
+      }
+    }
+  return best;
+}
+
+DistributedTruncatedKernel::DistributedTruncatedKernel(const Tokens& owned, std::vector<long> ids,
+                                                       const MetricScore& score, double cutoff,
+                                                       const BoxPartition& boxes, MPI_Comm comm)
+    : comm_(comm), owned_(owned.size()), ids_(std::move(ids)) {
+  int size = 1, rank = 0;
+  MPI_Comm_size(comm, &size);
+  MPI_Comm_rank(comm, &rank);
+  // Every check before the first collective call is agreed on by all ranks, so that no rank
+  // throws while the others wait.
+  int bad = boxes.ranks() != size || owned.dim != boxes.dim || ids_.size() != owned_ ||
+            (owned.domain.kind != boxes.domain.kind);
+  for (std::size_t j = 0; j < owned_ && !bad; ++j) bad = boxes.owner(owned.point(j)) != rank;
+  MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm);
+  if (bad)
+    throw std::invalid_argument(
+        "distributed tokens: one box per rank, each rank's tokens inside its box with one number each");
+  long total = static_cast<long>(owned_);
+  MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_LONG, MPI_SUM, comm);
+
+  // The halo lists: each owned token goes to every other rank whose box is within the
+  // search radius (a relative margin for the rounding of the box faces).
+  const double radius = search_radius(score.metric, score.sigma, cutoff) * (1.0 + 1e-9);
+  std::vector<std::vector<int>> to(static_cast<std::size_t>(size));
+  for (std::size_t j = 0; j < owned_; ++j) {
+    const auto x = owned.point(j);
+    for (int r = 0; r < size; ++r)
+      if (r != rank && boxes.distance(x, r) < radius) to[static_cast<std::size_t>(r)].push_back(static_cast<int>(j));
+  }
+  send_counts_.assign(static_cast<std::size_t>(size), 0);
+  send_offsets_.assign(static_cast<std::size_t>(size), 0);
+  recv_counts_.assign(static_cast<std::size_t>(size), 0);
+  recv_offsets_.assign(static_cast<std::size_t>(size), 0);
+  for (int r = 0; r < size; ++r) {
+    const auto ru = static_cast<std::size_t>(r);
+    send_counts_[ru] = static_cast<int>(to[ru].size());
+    send_offsets_[ru] = static_cast<int>(send_index_.size());
+    send_index_.insert(send_index_.end(), to[ru].begin(), to[ru].end());
+  }
+  MPI_Alltoall(send_counts_.data(), 1, MPI_INT, recv_counts_.data(), 1, MPI_INT, comm);
+  int received = 0;
+  for (int r = 0; r < size; ++r) {
+    recv_offsets_[static_cast<std::size_t>(r)] = received;
+    received += recv_counts_[static_cast<std::size_t>(r)];
+  }
+
+  // The halo's numbers and coordinates, one coordinate at a time.
+  local_.dim = owned.dim;
+  local_.domain = owned.domain;
+  part_.global_id = ids_;
+  part_.global_id.resize(owned_ + static_cast<std::size_t>(received));
+  std::vector<long> send_ids(send_index_.size());
+  for (std::size_t k = 0; k < send_index_.size(); ++k) send_ids[k] = ids_[static_cast<std::size_t>(send_index_[k])];
+  MPI_Alltoallv(send_ids.data(), send_counts_.data(), send_offsets_.data(), MPI_LONG, part_.global_id.data() + owned_,
+                recv_counts_.data(), recv_offsets_.data(), MPI_LONG, comm);
+  for (int d = 0; d < owned.dim; ++d)
+    gather(owned.coord[static_cast<std::size_t>(d)].data(), local_.coord[static_cast<std::size_t>(d)]);
+  part_.total = total;
+  part_.owned = owned_;
+  part_.comm = comm;
+  kernel_ = std::make_unique<TruncatedKernel>(local_, score, cutoff, &part_);
+}
+
+void DistributedTruncatedKernel::gather(const double* owned_values, std::vector<double>& local_values) const {
+  std::vector<double> send(send_index_.size());
+  for (std::size_t k = 0; k < send.size(); ++k) send[k] = owned_values[send_index_[k]];
+  local_values.resize(owned_ + static_cast<std::size_t>(recv_offsets_.back() + recv_counts_.back()));
+  std::copy(owned_values, owned_values + owned_, local_values.begin());
+  MPI_Alltoallv(send.data(), send_counts_.data(), send_offsets_.data(), MPI_DOUBLE, local_values.data() + owned_,
+                recv_counts_.data(), recv_offsets_.data(), MPI_DOUBLE, comm_);
+}
+
+void DistributedTruncatedKernel::apply(const double* u, double* out, double* degree, const double* w) const {
+  std::vector<double> ul, wl, outl(local_.size()), degl(degree ? local_.size() : 0);
+  gather(u, ul);
+  if (w) gather(w, wl);
+  kernel_->apply_rows(ul.data(), outl.data(), degree ? degl.data() : nullptr, w ? wl.data() : nullptr, 0, owned_);
+  std::copy(outl.begin(), outl.begin() + static_cast<std::ptrdiff_t>(owned_), out);
+  if (degree) std::copy(degl.begin(), degl.begin() + static_cast<std::ptrdiff_t>(owned_), degree);
+}
+
+}  // namespace attnpde

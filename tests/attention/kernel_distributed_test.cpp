@@ -1,0 +1,138 @@
+// Tokens distributed over ranks (attention/kernel_distributed.hpp): every rank keeps the tokens
+// of its box and a halo, and its rows of A u equal, bit for bit, the rows of the truncated
+// kernel of all tokens on one rank. CTest runs this binary on 1 rank and under mpirun on 2
+// and 4 (oversubscribed); every test is collective.
+#include "attention/kernel_distributed.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+namespace attnpde {
+namespace {
+
+Tokens uniform(int dim, Domain domain, std::size_t n, std::uint64_t seed) {
+  Tokens t;
+  t.dim = dim;
+  t.domain = domain;
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (int d = 0; d < dim; ++d) t.coord[static_cast<std::size_t>(d)].resize(n);
+  for (std::size_t j = 0; j < n; ++j)
+    for (int d = 0; d < dim; ++d) t.coord[static_cast<std::size_t>(d)][j] = domain.length() * unit(rng);
+  return t;
+}
+
+Eigen::MatrixXd metric(int dim) {
+  Eigen::MatrixXd m = Eigen::MatrixXd::Identity(dim, dim);
+  if (dim >= 2) m(0, 1) = m(1, 0) = 0.4;
+  if (dim == 3) m(1, 2) = m(2, 1) = -0.2;
+  m(0, 0) = 1.6;
+  return m;
+}
+
+struct Case {
+  int dim;
+  DomainKind domain;
+  std::size_t n;
+  double sigma;
+  Precision precision;
+  bool weighted;
+};
+
+int ranks() {
+  int size = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  return size;
+}
+
+// The owned rows (out, degree) against the kernel of all tokens, which every rank builds
+// from the same tokens; and the memory: owned + halo well below N on several ranks.
+TEST(DistributedTruncatedKernel, OwnedRowsEqualTheWholeKernelBitForBit) {
+  const Case cases[] = {
+      {2, DomainKind::torus, 6000, 0.12, Precision::float64, false},
+      {2, DomainKind::torus, 6000, 0.12, Precision::float32, true},
+      {2, DomainKind::box, 5000, 0.03, Precision::float64, true},
+      {3, DomainKind::torus, 5000, 0.3, Precision::float64, false},
+      {1, DomainKind::torus, 3000, 0.01, Precision::float64, true},
+  };
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  for (const Case& c : cases) {
+    const Domain domain{c.domain};
+    const Tokens all = uniform(c.dim, domain, c.n, 7 + static_cast<std::uint64_t>(c.dim));
+    MetricScore score{metric(c.dim), 2.0, c.sigma, c.precision};
+    std::vector<double> u(c.n), w(c.n);
+    for (std::size_t j = 0; j < c.n; ++j) {
+      const auto x = all.point(j);
+      u[j] = std::sin(3 * x[0]) + std::cos(2 * x[1] + x[2]);
+      w[j] = 1.0 + 0.5 * std::cos(x[0]);
+    }
+    const double cutoff = 4.0;
+    const TruncatedKernel whole(all, score, cutoff);
+    std::vector<double> ref(c.n), ref_degree(c.n);
+    whole.apply(u.data(), ref.data(), ref_degree.data(), c.weighted ? w.data() : nullptr);
+
+    const BoxPartition boxes = grid_partition(domain, c.dim, ranks());
+    Tokens mine;
+    mine.dim = c.dim;
+    mine.domain = domain;
+    std::vector<long> ids;
+    std::vector<double> mu, mw;
+    for (std::size_t j = 0; j < c.n; ++j) {
+      if (boxes.owner(all.point(j)) != rank) continue;
+      for (int d = 0; d < c.dim; ++d)
+        mine.coord[static_cast<std::size_t>(d)].push_back(all.coord[static_cast<std::size_t>(d)][j]);
+      ids.push_back(static_cast<long>(j));
+      mu.push_back(u[j]);
+      mw.push_back(w[j]);
+    }
+    const DistributedTruncatedKernel part(mine, ids, score, cutoff, boxes, MPI_COMM_WORLD);
+    EXPECT_EQ(part.total(), static_cast<long>(c.n));
+    EXPECT_EQ(part.local().float32_weights(), whole.float32_weights());
+    std::vector<double> out(mu.size()), degree(mu.size());
+    part.apply(mu.data(), out.data(), degree.data(), c.weighted ? mw.data() : nullptr);
+    long mismatches = 0;
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+      const auto g = static_cast<std::size_t>(ids[k]);
+      mismatches += out[k] != ref[g] || degree[k] != ref_degree[g];
+    }
+    EXPECT_EQ(mismatches, 0) << c.dim << "D " << domain.name() << ", rank " << rank << " of " << ranks();
+    // The neglected-weight bound is the whole kernel's (a maximum over all ranks' rows).
+    EXPECT_EQ(part.local().neglected_bound(), whole.neglected_bound());
+    if (ranks() > 1) {
+      EXPECT_LT(part.owned() + part.halo(), c.n) << "each rank holds a part of the tokens";
+    }
+  }
+}
+
+TEST(DistributedTruncatedKernel, GridPartitionHasTheLeastSurface) {
+  EXPECT_EQ(grid_partition(Domain{}, 2, 4).grid, (std::array<int, 3>{2, 2, 1}));
+  EXPECT_EQ(grid_partition(Domain{}, 2, 2).grid, (std::array<int, 3>{2, 1, 1}));
+  EXPECT_EQ(grid_partition(Domain{}, 3, 8).grid, (std::array<int, 3>{2, 2, 2}));
+  EXPECT_EQ(grid_partition(Domain{}, 1, 3).grid, (std::array<int, 3>{3, 1, 1}));
+  const BoxPartition b = grid_partition(Domain{}, 2, 4);
+  // Rank 3 = (1, 1): [pi, 2 pi)^2; the point (0.1, 0.1) is 0.1 sqrt 2 from it through the
+  // periodic images.
+  EXPECT_EQ(b.owner({4.0, 4.0, 0.0}), 3);
+  EXPECT_NEAR(b.distance({0.1, 0.1, 0.0}, 3), 0.1 * std::sqrt(2.0), 1e-12);
+  EXPECT_THROW(grid_partition(Domain{DomainKind::sphere}, 3, 2), std::invalid_argument);
+}
+
+TEST(DistributedTruncatedKernel, TokensOutsideTheirBoxAreRejectedOnEveryRank) {
+  const Domain domain{};
+  const BoxPartition boxes = grid_partition(domain, 2, ranks());
+  Tokens t = uniform(2, domain, 50, 3);  // the same 50 tokens on every rank: most are not its own
+  std::vector<long> ids(50);
+  for (long j = 0; j < 50; ++j) ids[static_cast<std::size_t>(j)] = j;
+  MetricScore score{metric(2), 2.0, 0.2};
+  if (ranks() > 1) {
+    EXPECT_THROW(DistributedTruncatedKernel(t, ids, score, 3.0, boxes, MPI_COMM_WORLD), std::invalid_argument);
+  }
+  ids.pop_back();
+  EXPECT_THROW(DistributedTruncatedKernel(t, ids, score, 3.0, boxes, MPI_COMM_WORLD), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace attnpde
