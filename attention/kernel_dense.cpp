@@ -40,11 +40,6 @@ Shape shape_of(const MetricScore& s) {
   return s.geodesic ? Shape::geodesic : shape_of(s.beta);
 }
 
-// Query rows lo .. hi - 1 of one application (every key is summed for each of them).
-struct Rows {
-  std::ptrdiff_t lo, hi;
-};
-
 template <class Real>
 struct Prepared {
   Real m[3][3] = {};  // -M log2(e) / eps (beta = 2) or M (other beta), doubled above the diagonal
@@ -101,22 +96,46 @@ inline Real logit(const Real (&dx)[D], const Prepared<Real>& p) {
   return l < logit_floor<Real> ? logit_floor<Real> : l;
 }
 
-// Displacements, logits and exp in Real, and the values u and weights w in Real too. Real =
-// float (the float32 mode, beta = 2 only) runs 16 lanes per AVX-512 register and sums blocks
-// of `float_block` keys in float32, each lane over 16 of them, before adding the block's sums
-// to the row's float64 sums: no conversion to double in the inner loop, and a relative
-// rounding of the sums of about 20 float32 roundings (1e-6). Real = double sums the whole row
-// in one block.
-constexpr std::ptrdiff_t float_block = 256;
+// One piece of work: query rows q against keys x (both in Real), values u and column weights
+// w of the keys in Real, and the row sums s, su (float64) to add to.
+template <int D, class Real>
+struct Job {
+  const Real* q[D];
+  std::ptrdiff_t rows;
+  const Real* x[D];
+  std::ptrdiff_t keys;
+  const Real* u;
+  const Real* w;
+  double* s;
+  double* su;
+};
 
+// Displacements, logits and exp in Real. The keys are summed in blocks of
+// dense_key_block(precision) (the first key of x starts a block): each block's sums in Real,
+// then added to the row's float64 sums in block order, so that a rank that receives the keys
+// one block at a time (attention/kernel_distributed.hpp) sums exactly as one rank with all
+// of them. Real = float (the float32 mode, beta = 2 only) runs 16 lanes per AVX-512 register
+// with no conversion to double in the inner loop; its blocks of 256 keys keep the rounding of
+// the sums at about 20 float32 roundings (1e-6).
 template <int D, Shape S, bool Weighted, bool Periodic, class Real>
-void apply_kernel(const Real* const (&x)[D], std::ptrdiff_t n, Rows rows, const Prepared<Real>& p, const Real* u,
-                  double* out, double* degree, const Real* w) {
-  const std::ptrdiff_t block = std::is_same_v<Real, float> ? float_block : std::max<std::ptrdiff_t>(n, 1);
+void accumulate_kernel(const Job<D, Real>& job, const Prepared<Real>& p) {
+  const auto block = static_cast<std::ptrdiff_t>(
+      dense_key_block(std::is_same_v<Real, float> ? Precision::float32 : Precision::float64));
+  const std::ptrdiff_t n = job.keys, rows = job.rows;
+  const Real* x[D];
+  const Real* q[D];
+  for (int d = 0; d < D; ++d) {
+    x[d] = job.x[d];
+    q[d] = job.q[d];
+  }
+  const Real* const u = job.u;
+  const Real* const w = job.w;
+  double* const row_s = job.s;
+  double* const row_su = job.su;
 #pragma omp parallel for schedule(dynamic, 32)
-  for (std::ptrdiff_t i = rows.lo; i < rows.hi; ++i) {
+  for (std::ptrdiff_t i = 0; i < rows; ++i) {
     Real xi[D];
-    for (int d = 0; d < D; ++d) xi[d] = x[d][i];
+    for (int d = 0; d < D; ++d) xi[d] = q[d][i];
     double s = 0.0, su = 0.0;
     for (std::ptrdiff_t j0 = 0; j0 < n; j0 += block) {
       const std::ptrdiff_t j1 = std::min(n, j0 + block);
@@ -133,62 +152,110 @@ void apply_kernel(const Real* const (&x)[D], std::ptrdiff_t n, Rows rows, const 
       s += bs;
       su += bsu;
     }
-    out[i] = su / s;
-    if (degree) degree[i] = s;
+    row_s[i] += s;
+    row_su[i] += su;
   }
-}
-
-template <int D, Shape S, bool Periodic, class Real>
-void dispatch_weights(const Real* const (&x)[D], std::ptrdiff_t n, Rows rows, const Prepared<Real>& p, const Real* u,
-                      double* out, double* degree, const Real* w) {
-  if (w)
-    apply_kernel<D, S, true, Periodic>(x, n, rows, p, u, out, degree, w);
-  else
-    apply_kernel<D, S, false, Periodic>(x, n, rows, p, u, out, degree, static_cast<const Real*>(nullptr));
 }
 
 template <int D, Shape S, class Real>
-void dispatch_domain(bool periodic, const Real* const (&x)[D], std::ptrdiff_t n, Rows rows, const Prepared<Real>& p,
-                     const Real* u, double* out, double* degree, const Real* w) {
-  if (periodic)
-    dispatch_weights<D, S, true>(x, n, rows, p, u, out, degree, w);
-  else
-    dispatch_weights<D, S, false>(x, n, rows, p, u, out, degree, w);
+void dispatch_options(bool periodic, const Job<D, Real>& job, const Prepared<Real>& p) {
+  if (periodic && job.w) return accumulate_kernel<D, S, true, true>(job, p);
+  if (periodic) return accumulate_kernel<D, S, false, true>(job, p);
+  if (job.w) return accumulate_kernel<D, S, true, false>(job, p);
+  return accumulate_kernel<D, S, false, false>(job, p);
+}
+
+// Coordinates, u and w of tokens in Real (copies for float, views for double).
+template <int D, class Real>
+struct RealView {
+  std::vector<Real> store[D + 2];
+  const Real* coord[D];
+  const Real* u = nullptr;
+  const Real* w = nullptr;
+  RealView(const Tokens& t, const double* uv, const double* wv) {
+    const std::size_t n = t.size();
+    if constexpr (std::is_same_v<Real, double>) {
+      for (int d = 0; d < D; ++d) coord[d] = t.coord[static_cast<std::size_t>(d)].data();
+      u = uv;
+      w = wv;
+    } else {
+      for (int d = 0; d < D; ++d) {
+        store[d].assign(t.coord[static_cast<std::size_t>(d)].begin(), t.coord[static_cast<std::size_t>(d)].end());
+        coord[d] = store[d].data();
+      }
+      if (uv) u = (store[D] = std::vector<Real>(uv, uv + n)).data();
+      if (wv) w = (store[D + 1] = std::vector<Real>(wv, wv + n)).data();
+    }
+  }
+};
+
+// s, su of the query rows lo .. hi - 1 of `queries` against all of `keys`.
+template <int D, class Real>
+void accumulate_real(const Tokens& queries, std::size_t lo, std::size_t hi, const Tokens& keys,
+                     const MetricScore& score, const double* u, const double* w, double* s, double* su) {
+  const RealView<D, Real> q(queries, nullptr, nullptr), k(keys, u, w);
+  Job<D, Real> job{};
+  for (int d = 0; d < D; ++d) {
+    job.q[d] = q.coord[d] + lo;
+    job.x[d] = k.coord[d];
+  }
+  job.rows = static_cast<std::ptrdiff_t>(hi - lo);
+  job.keys = static_cast<std::ptrdiff_t>(keys.size());
+  job.u = k.u;
+  job.w = k.w;
+  job.s = s;
+  job.su = su;
+  const bool periodic = keys.domain.periodic();
+  const Prepared<Real> p = prepare<Real>(score, D);
+  switch (shape_of(score)) {
+    case Shape::gaussian:
+      return dispatch_options<D, Shape::gaussian>(periodic, job, p);
+    case Shape::laplace:
+      return dispatch_options<D, Shape::laplace>(periodic, job, p);
+    case Shape::general:
+      return dispatch_options<D, Shape::general>(periodic, job, p);
+    case Shape::geodesic:
+      return dispatch_options<D, Shape::geodesic>(periodic, job, p);
+  }
 }
 
 template <int D>
-void dispatch_beta(const Tokens& t, const MetricScore& score, const double* u, double* out, double* degree,
-                   const double* w, Rows rows) {
-  const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(t.size());
-  const bool periodic = t.domain.periodic();
+void accumulate(const Tokens& queries, std::size_t lo, std::size_t hi, const Tokens& keys, const MetricScore& score,
+                const double* u, const double* w, double* s, double* su) {
   if (score.precision == Precision::float32) {
     if (shape_of(score) != Shape::gaussian) throw std::invalid_argument("float32 attention needs beta = 2");
-    std::vector<float> xs[D];
-    const float* x[D];
-    for (int d = 0; d < D; ++d) {
-      xs[d].assign(t.coord[d].begin(), t.coord[d].end());
-      x[d] = xs[d].data();
-    }
-    const std::vector<float> uf(u, u + n), wf(w ? w : u, w ? w + n : u);
-    return dispatch_domain<D, Shape::gaussian, float>(periodic, x, n, rows, prepare<float>(score, D), uf.data(), out,
-                                                      degree, w ? wf.data() : nullptr);
+    return accumulate_real<D, float>(queries, lo, hi, keys, score, u, w, s, su);
   }
-  const double* x[D];
-  for (int d = 0; d < D; ++d) x[d] = t.coord[d].data();
-  const Prepared<double> p = prepare(score, D);
-  switch (shape_of(score)) {
-    case Shape::gaussian:
-      return dispatch_domain<D, Shape::gaussian, double>(periodic, x, n, rows, p, u, out, degree, w);
-    case Shape::laplace:
-      return dispatch_domain<D, Shape::laplace, double>(periodic, x, n, rows, p, u, out, degree, w);
-    case Shape::general:
-      return dispatch_domain<D, Shape::general, double>(periodic, x, n, rows, p, u, out, degree, w);
-    case Shape::geodesic:
-      return dispatch_domain<D, Shape::geodesic, double>(periodic, x, n, rows, p, u, out, degree, w);
+  accumulate_real<D, double>(queries, lo, hi, keys, score, u, w, s, su);
+}
+
+void accumulate_dims(const Tokens& queries, std::size_t lo, std::size_t hi, const Tokens& keys,
+                     const MetricScore& score, const double* u, const double* w, double* s, double* su) {
+  if (keys.dim != queries.dim) throw std::invalid_argument("queries and keys of different dimensions");
+  switch (keys.dim) {
+    case 1:
+      return accumulate<1>(queries, lo, hi, keys, score, u, w, s, su);
+    case 2:
+      return accumulate<2>(queries, lo, hi, keys, score, u, w, s, su);
+    case 3:
+      return accumulate<3>(queries, lo, hi, keys, score, u, w, s, su);
+    default:
+      throw std::invalid_argument("token dimension must be 1, 2 or 3");
   }
 }
 
 }  // namespace
+
+std::size_t dense_key_block(Precision precision) {
+  return precision == Precision::float32 ? 256 : 2048;
+}
+
+void accumulate_attention_block(const Tokens& queries, const Tokens& keys, const MetricScore& score, const double* u,
+                                const double* w, double* s, double* su) {
+  if (keys.size() > dense_key_block(score.precision))
+    throw std::invalid_argument("accumulate_attention_block: more keys than one block");
+  accumulate_dims(queries, 0, queries.size(), keys, score, u, w, s, su);
+}
 
 void apply_attention(const Tokens& tokens, const MetricScore& score, const double* u, double* out, double* degree,
                      const double* weights) {
@@ -198,16 +265,11 @@ void apply_attention(const Tokens& tokens, const MetricScore& score, const doubl
 void apply_attention_rows(const Tokens& tokens, const MetricScore& score, const double* u, double* out, double* degree,
                           const double* weights, std::size_t lo, std::size_t hi) {
   if (lo > hi || hi > tokens.size()) throw std::invalid_argument("row range outside the tokens");
-  const Rows rows{static_cast<std::ptrdiff_t>(lo), static_cast<std::ptrdiff_t>(hi)};
-  switch (tokens.dim) {
-    case 1:
-      return dispatch_beta<1>(tokens, score, u, out, degree, weights, rows);
-    case 2:
-      return dispatch_beta<2>(tokens, score, u, out, degree, weights, rows);
-    case 3:
-      return dispatch_beta<3>(tokens, score, u, out, degree, weights, rows);
-    default:
-      throw std::invalid_argument("token dimension must be 1, 2 or 3");
+  std::vector<double> s(hi - lo, 0.0), su(hi - lo, 0.0);
+  accumulate_dims(tokens, lo, hi, tokens, score, u, weights, s.data(), su.data());
+  for (std::size_t i = lo; i < hi; ++i) {
+    out[i] = su[i - lo] / s[i - lo];
+    if (degree) degree[i] = s[i - lo];
   }
 }
 

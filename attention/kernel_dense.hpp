@@ -48,6 +48,17 @@ void apply_attention(const Tokens& tokens, const MetricScore& score, const doubl
 void apply_attention_rows(const Tokens& tokens, const MetricScore& score, const double* u, double* out, double* degree,
                           const double* weights, std::size_t lo, std::size_t hi);
 
+/// The dense kernel sums the keys in blocks of this many consecutive tokens (each block's
+/// sums added to the row's float64 sums in order): 2048 in float64, 256 in float32.
+std::size_t dense_key_block(Precision precision);
+
+/// s[i] += sum_j K(q_i, x_j) w_j and su[i] += sum_j K(q_i, x_j) w_j u_j over the keys of one
+/// block (at most dense_key_block(precision) tokens, u and w of the keys, w null: 1), with the
+/// arithmetic of apply_attention: a rank that adds the blocks of the tokens 0..N-1 in order
+/// gets apply_attention's row sums bit for bit (attention/kernel_distributed.hpp).
+void accumulate_attention_block(const Tokens& queries, const Tokens& keys, const MetricScore& score, const double* u,
+                                const double* w, double* s, double* su);
+
 /// Row i of A (N entries), computed with the same arithmetic as apply_attention. For
 /// tests and small N.
 std::vector<double> attention_row(const Tokens& tokens, const MetricScore& score, std::size_t i,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <stdexcept>
 #include <utility>
 
@@ -162,6 +163,83 @@ void DistributedTruncatedKernel::apply(const double* u, double* out, double* deg
   kernel_->apply_rows(ul.data(), outl.data(), degree ? degl.data() : nullptr, w ? wl.data() : nullptr, 0, owned_);
   std::copy(outl.begin(), outl.begin() + static_cast<std::ptrdiff_t>(owned_), out);
   if (degree) std::copy(degl.begin(), degl.begin() + static_cast<std::ptrdiff_t>(owned_), degree);
+}
+
+DistributedDenseKernel::DistributedDenseKernel(const Tokens& owned, const std::vector<long>& ids, MetricScore score,
+                                               MPI_Comm comm)
+    : comm_(comm), score_(std::move(score)) {
+  const std::size_t n = owned.size();
+  int bad = ids.size() != n;
+  long total = static_cast<long>(n);
+  MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_LONG, MPI_SUM, comm);
+  for (std::size_t j = 0; j < n && !bad; ++j) bad = ids[j] < 0 || ids[j] >= total;
+  MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm);
+  if (bad) throw std::invalid_argument("distributed tokens: one number in 0 .. N - 1 for each token");
+  total_ = total;
+  from_.resize(n);
+  std::iota(from_.begin(), from_.end(), std::size_t{0});
+  std::sort(from_.begin(), from_.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
+  owned_.dim = owned.dim;
+  owned_.domain = owned.domain;
+  ids_.resize(n);
+  for (int d = 0; d < owned.dim; ++d) owned_.coord[static_cast<std::size_t>(d)].resize(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    ids_[k] = ids[from_[k]];
+    for (int d = 0; d < owned.dim; ++d)
+      owned_.coord[static_cast<std::size_t>(d)][k] = owned.coord[static_cast<std::size_t>(d)][from_[k]];
+  }
+}
+
+void DistributedDenseKernel::apply(const double* u, double* out, double* degree, const double* w) const {
+  int size = 1;
+  MPI_Comm_size(comm_, &size);
+  const int dim = owned_.dim, stride = dim + 3;  // number, coordinates, u, w
+  const auto block = static_cast<long>(dense_key_block(score_.precision));
+  const std::size_t n = owned();
+  std::vector<double> s(n, 0.0), su(n, 0.0), send, recv;
+  std::vector<int> counts(static_cast<std::size_t>(size)), offsets(static_cast<std::size_t>(size));
+  Tokens keys;
+  keys.dim = dim;
+  keys.domain = owned_.domain;
+  std::vector<double> ub, wb;
+  std::size_t next = 0;  // first owned token (in number order) not yet sent
+  for (long lo = 0; lo < total_; lo += block) {
+    const long hi = std::min(total_, lo + block);
+    send.clear();
+    for (; next < n && ids_[next] < hi; ++next) {
+      send.push_back(static_cast<double>(ids_[next]));
+      for (int d = 0; d < dim; ++d) send.push_back(owned_.coord[static_cast<std::size_t>(d)][next]);
+      send.push_back(u[from_[next]]);
+      send.push_back(w ? w[from_[next]] : 1.0);
+    }
+    const int mine = static_cast<int>(send.size());
+    MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm_);
+    int all = 0;
+    for (int r = 0; r < size; ++r) {
+      offsets[static_cast<std::size_t>(r)] = all;
+      all += counts[static_cast<std::size_t>(r)];
+    }
+    if (all != (hi - lo) * stride) throw std::logic_error("distributed dense kernel: a block's tokens are missing");
+    recv.resize(static_cast<std::size_t>(all));
+    MPI_Allgatherv(send.data(), mine, MPI_DOUBLE, recv.data(), counts.data(), offsets.data(), MPI_DOUBLE, comm_);
+    // The block in number order.
+    const auto m = static_cast<std::size_t>(hi - lo);
+    for (int d = 0; d < dim; ++d) keys.coord[static_cast<std::size_t>(d)].resize(m);
+    ub.resize(m);
+    wb.resize(m);
+    for (std::size_t t = 0; t < m; ++t) {
+      const double* r = recv.data() + t * static_cast<std::size_t>(stride);
+      const auto slot = static_cast<std::size_t>(static_cast<long>(r[0]) - lo);
+      for (int d = 0; d < dim; ++d) keys.coord[static_cast<std::size_t>(d)][slot] = r[1 + d];
+      ub[slot] = r[1 + dim];
+      wb[slot] = r[2 + dim];
+    }
+    accumulate_attention_block(owned_, keys, score_, ub.data(), w ? wb.data() : nullptr, s.data(), su.data());
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    out[from_[k]] = su[k] / s[k];
+    if (degree) degree[from_[k]] = s[k];
+  }
 }
 
 }  // namespace attnpde

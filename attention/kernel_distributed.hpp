@@ -10,6 +10,12 @@
 // The halo criterion: a token is sent to rank r when its Euclidean distance to r's box is
 // below the search radius cutoff sigma / sqrt(lambda_min(M)), which holds the d_M ball of
 // every point of the box.
+//
+// The dense kernel (DistributedDenseKernel) needs every key for every row: an application
+// gathers the keys block by block in the order of their token numbers (blocks of
+// dense_key_block tokens, each from the ranks that own its tokens), so a rank holds its own
+// tokens and one block, O(N / P + block), and adds the blocks' sums in the order
+// apply_attention does on one rank: bit for bit the same rows.
 
 #include <mpi.h>
 
@@ -74,6 +80,28 @@ class DistributedTruncatedKernel {
   std::unique_ptr<TruncatedKernel> kernel_;
   std::vector<int> send_index_;  // owned token of each value sent, grouped by rank
   std::vector<int> send_counts_, send_offsets_, recv_counts_, recv_offsets_;
+};
+
+class DistributedDenseKernel {
+ public:
+  /// Collective. `owned`: this rank's tokens (any split of the set over the ranks); `ids`:
+  /// their numbers in the whole token set (0 .. N - 1, each once over all ranks).
+  DistributedDenseKernel(const Tokens& owned, const std::vector<long>& ids, MetricScore score, MPI_Comm comm);
+
+  std::size_t owned() const { return ids_.size(); }
+  long total() const { return total_; }
+  /// out = A u at the owned tokens (in the order they were given), from u and w (null: 1)
+  /// at the owned tokens; degree (if not null) = the row sums. Collective, with w null on
+  /// every rank or on none.
+  void apply(const double* u, double* out, double* degree = nullptr, const double* w = nullptr) const;
+
+ private:
+  MPI_Comm comm_;
+  MetricScore score_;
+  Tokens owned_;                   // sorted by token number
+  std::vector<long> ids_;          // the sorted numbers
+  std::vector<std::size_t> from_;  // sorted position -> position given
+  long total_ = 0;
 };
 
 }  // namespace attnpde

@@ -4,11 +4,13 @@
 // the whole set), builds its rows over its tokens and halo, and runs residual layers
 // u <- u + tau (A u - u) that exchange the halo's values.
 //
-//   mpirun -n P bench_distributed [per_rank] [layers] [neighbours]
+//   mpirun -n P bench_distributed [per_rank] [layers] [neighbours] [--dense]
 //
 // Prints per rank the owned and halo tokens, the build time, the seconds per layer, the
 // doubles it sends per layer and its peak resident memory; then the totals and per-token
-// costs on rank 0, the inputs of the weak-scaling model in README.md.
+// costs on rank 0, the inputs of the weak-scaling model in README.md. With --dense the same
+// tokens run the dense kernel instead (DistributedDenseKernel: the keys gathered block by
+// block), and the line reports its seconds per layer and the bytes each rank receives.
 #include <mpi.h>
 #include <omp.h>
 #include <sys/resource.h>
@@ -18,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "attention/constants.hpp"
@@ -33,6 +36,7 @@ int main(int argc, char** argv) {
   const long per_rank = argc > 1 ? std::atol(argv[1]) : 250000;
   const int layers = argc > 2 ? std::atoi(argv[2]) : 20;
   const double neighbours = argc > 3 ? std::atof(argv[3]) : 50.0;
+  const bool dense = argc > 4 && std::string(argv[4]) == "--dense";
   if (per_rank < 2 || layers < 1 || !(neighbours > 1)) {
     if (rank == 0) std::fprintf(stderr, "usage: bench_distributed [per_rank >= 2] [layers >= 1] [neighbours > 1]\n");
     MPI_Finalize();
@@ -58,6 +62,27 @@ int main(int argc, char** argv) {
   const double sigma = std::sqrt(neighbours / expected_neighbours(n, p_max, MetricScore{m, 2.0, 1.0}, cutoff));
   const MetricScore score{m, 2.0, sigma};
 
+  if (dense) {
+    const DistributedDenseKernel kernel(mine, ids, score, MPI_COMM_WORLD);
+    std::vector<double> u(static_cast<std::size_t>(per_rank)), au(u.size());
+    for (std::size_t j = 0; j < u.size(); ++j) u[j] = std::sin(mine.coord[0][j]) * std::cos(2 * mine.coord[1][j]);
+    MPI_Barrier(MPI_COMM_WORLD);
+    const auto t = Clock::now();
+    for (int l = 0; l < layers; ++l) {
+      kernel.apply(u.data(), au.data());
+      for (std::size_t j = 0; j < u.size(); ++j) u[j] += 0.5 * (au[j] - u[j]);
+    }
+    double layer = std::chrono::duration<double>(Clock::now() - t).count() / layers;
+    MPI_Allreduce(MPI_IN_PLACE, &layer, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    if (rank == 0)
+      std::printf(
+          "attnpde-distributed-dense ranks=%d threads=%d n=%ld per_rank=%ld layer=%.5f pairs_per_second=%.4e "
+          "bytes_received_per_layer_per_rank=%.0f\n",
+          size, omp_get_max_threads(), n, per_rank, layer, static_cast<double>(n) * static_cast<double>(n) / layer,
+          5.0 * 8.0 * static_cast<double>(n));
+    MPI_Finalize();
+    return 0;
+  }
   MPI_Barrier(MPI_COMM_WORLD);
   auto t = Clock::now();
   const DistributedTruncatedKernel kernel(mine, ids, score, cutoff, boxes, MPI_COMM_WORLD);

@@ -43,7 +43,7 @@ def main(argv):
     text = subprocess.run(["objdump", "-dC", "--no-show-raw-insn", obj], check=True, capture_output=True,
                           text=True).stdout.split("\n")
     for real, lanes512 in (("double", 8), ("float", 16)):
-        name = f"apply_kernel<2, (attnpde::(anonymous namespace)::Shape)0, false, true, {real}>"
+        name = f"accumulate_kernel<2, (attnpde::(anonymous namespace)::Shape)0, false, true, {real}>"
         body = inner_loop(text, name)
         count = sum(1 for _, o, _ in body if FMA.match(o))
         zmm = any("zmm" in g for _, _, g in body)
