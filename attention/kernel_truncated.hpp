@@ -5,9 +5,10 @@
 // near the faces; candidates within the Euclidean radius r / sqrt(lambda_min(M)) are
 // filtered by the exact metric distance (minimum image). K_ij = exp(-(d_M / sigma)^beta)
 // is stored once in compressed rows and reused by every application (O(N k) per layer,
-// k neighbours per token; OpenMP over rows, each row summed in a fixed order). Rows and
-// columns are numbered in the cell order of the tokens (cells of the search radius), so that
-// a row reads u from nearby memory; apply() permutes u in and the result back out.
+// k neighbours per token; OpenMP over rows, each row summed in the order of its columns'
+// token numbers, whatever the thread or rank count). Rows and columns are numbered in the
+// cell order of the tokens (cells of the search radius), so that a row reads u from nearby
+// memory; apply() permutes u in and the result back out.
 //
 // Neglected weight: every dropped pair has d_M > r, so K_ij < exp(-cutoff^beta). Row i
 // drops at most N - n_i of them, so its relative neglected weight is at most
