@@ -48,6 +48,40 @@ int ranks() {
   return size;
 }
 
+// One rank's share of a token set: the tokens j with keep(j), their numbers, u and w.
+struct Share {
+  Tokens tokens;
+  std::vector<long> ids;
+  std::vector<double> u, w;
+};
+
+template <class Keep>
+Share share(const Tokens& all, const std::vector<double>& u, const std::vector<double>& w, Keep&& keep) {
+  Share m;
+  m.tokens.dim = all.dim;
+  m.tokens.domain = all.domain;
+  for (std::size_t j = all.size(); j-- > 0;) {  // each rank's numbers out of order
+    if (!keep(j)) continue;
+    for (int d = 0; d < all.dim; ++d)
+      m.tokens.coord[static_cast<std::size_t>(d)].push_back(all.coord[static_cast<std::size_t>(d)][j]);
+    m.ids.push_back(static_cast<long>(j));
+    m.u.push_back(u[j]);
+    m.w.push_back(w[j]);
+  }
+  return m;
+}
+
+// Rows of the share (out, degree) that differ from the whole kernel's.
+long mismatches(const Share& m, const std::vector<double>& out, const std::vector<double>& degree,
+                const std::vector<double>& ref, const std::vector<double>& ref_degree) {
+  long count = 0;
+  for (std::size_t k = 0; k < m.ids.size(); ++k) {
+    const auto g = static_cast<std::size_t>(m.ids[k]);
+    count += out[k] != ref[g] || degree[k] != ref_degree[g];
+  }
+  return count;
+}
+
 // The owned rows (out, degree) against the kernel of all tokens, which every rank builds
 // from the same tokens; and the memory: owned + halo well below N on several ranks.
 TEST(DistributedTruncatedKernel, OwnedRowsEqualTheWholeKernelBitForBit) {
@@ -76,30 +110,14 @@ TEST(DistributedTruncatedKernel, OwnedRowsEqualTheWholeKernelBitForBit) {
     whole.apply(u.data(), ref.data(), ref_degree.data(), c.weighted ? w.data() : nullptr);
 
     const BoxPartition boxes = grid_partition(domain, c.dim, ranks());
-    Tokens mine;
-    mine.dim = c.dim;
-    mine.domain = domain;
-    std::vector<long> ids;
-    std::vector<double> mu, mw;
-    for (std::size_t j = 0; j < c.n; ++j) {
-      if (boxes.owner(all.point(j)) != rank) continue;
-      for (int d = 0; d < c.dim; ++d)
-        mine.coord[static_cast<std::size_t>(d)].push_back(all.coord[static_cast<std::size_t>(d)][j]);
-      ids.push_back(static_cast<long>(j));
-      mu.push_back(u[j]);
-      mw.push_back(w[j]);
-    }
-    const DistributedTruncatedKernel part(mine, ids, score, cutoff, boxes, MPI_COMM_WORLD);
+    const Share mine = share(all, u, w, [&](std::size_t j) { return boxes.owner(all.point(j)) == rank; });
+    const DistributedTruncatedKernel part(mine.tokens, mine.ids, score, cutoff, boxes, MPI_COMM_WORLD);
     EXPECT_EQ(part.total(), static_cast<long>(c.n));
     EXPECT_EQ(part.local().float32_weights(), whole.float32_weights());
-    std::vector<double> out(mu.size()), degree(mu.size());
-    part.apply(mu.data(), out.data(), degree.data(), c.weighted ? mw.data() : nullptr);
-    long mismatches = 0;
-    for (std::size_t k = 0; k < ids.size(); ++k) {
-      const auto g = static_cast<std::size_t>(ids[k]);
-      mismatches += out[k] != ref[g] || degree[k] != ref_degree[g];
-    }
-    EXPECT_EQ(mismatches, 0) << c.dim << "D " << domain.name() << ", rank " << rank << " of " << ranks();
+    std::vector<double> out(mine.u.size()), degree(mine.u.size());
+    part.apply(mine.u.data(), out.data(), degree.data(), c.weighted ? mine.w.data() : nullptr);
+    EXPECT_EQ(mismatches(mine, out, degree, ref, ref_degree), 0)
+        << c.dim << "D " << domain.name() << ", rank " << rank << " of " << ranks();
     // The neglected-weight bound is the whole kernel's (a maximum over all ranks' rows).
     EXPECT_EQ(part.local().neglected_bound(), whole.neglected_bound());
     if (ranks() > 1) {
@@ -138,30 +156,15 @@ TEST(DistributedDenseKernel, OwnedRowsEqualTheWholeKernelBitForBit) {
       w[j] = 1.0 + 0.5 * std::sin(x[0]);
     }
     apply_attention(all, score, u.data(), ref.data(), ref_degree.data(), c.weighted ? w.data() : nullptr);
-    // Tokens dealt round-robin in reverse (any split works; each rank's numbers out of order).
-    Tokens mine;
-    mine.dim = c.dim;
-    mine.domain = domain;
-    std::vector<long> ids;
-    std::vector<double> mu, mw;
-    for (std::size_t j = n; j-- > 0;) {
-      if (static_cast<int>(j % static_cast<std::size_t>(ranks())) != rank) continue;
-      for (int d = 0; d < c.dim; ++d)
-        mine.coord[static_cast<std::size_t>(d)].push_back(all.coord[static_cast<std::size_t>(d)][j]);
-      ids.push_back(static_cast<long>(j));
-      mu.push_back(u[j]);
-      mw.push_back(w[j]);
-    }
-    const DistributedDenseKernel part(mine, ids, score, MPI_COMM_WORLD);
+    // Tokens dealt round-robin (any split works).
+    const Share mine = share(
+        all, u, w, [&](std::size_t j) { return static_cast<int>(j % static_cast<std::size_t>(ranks())) == rank; });
+    const DistributedDenseKernel part(mine.tokens, mine.ids, score, MPI_COMM_WORLD);
     EXPECT_EQ(part.total(), static_cast<long>(n));
-    std::vector<double> out(ids.size()), degree(ids.size());
-    part.apply(mu.data(), out.data(), degree.data(), c.weighted ? mw.data() : nullptr);
-    long mismatches = 0;
-    for (std::size_t k = 0; k < ids.size(); ++k) {
-      const auto g = static_cast<std::size_t>(ids[k]);
-      mismatches += out[k] != ref[g] || degree[k] != ref_degree[g];
-    }
-    EXPECT_EQ(mismatches, 0) << c.dim << "D " << domain.name() << ", rank " << rank << " of " << ranks();
+    std::vector<double> out(mine.ids.size()), degree(mine.ids.size());
+    part.apply(mine.u.data(), out.data(), degree.data(), c.weighted ? mine.w.data() : nullptr);
+    EXPECT_EQ(mismatches(mine, out, degree, ref, ref_degree), 0)
+        << c.dim << "D " << domain.name() << ", rank " << rank << " of " << ranks();
   }
 }
 
