@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 
@@ -193,7 +194,10 @@ struct RealView {
 template <int D, class Real>
 void accumulate_real(const Tokens& queries, std::size_t lo, std::size_t hi, const Tokens& keys,
                      const MetricScore& score, const double* u, const double* w, double* s, double* su) {
-  const RealView<D, Real> q(queries, nullptr, nullptr), k(keys, u, w);
+  // The keys in Real, and the queries too unless they are the keys (one conversion then).
+  const RealView<D, Real> k(keys, u, w);
+  std::optional<RealView<D, Real>> own;
+  const RealView<D, Real>& q = &queries == &keys ? k : own.emplace(queries, nullptr, nullptr);
   Job<D, Real> job{};
   for (int d = 0; d < D; ++d) {
     job.q[d] = q.coord[d] + lo;
