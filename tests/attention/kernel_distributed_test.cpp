@@ -8,21 +8,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
+
+#include "attention/density.hpp"
 
 namespace attnpde {
 namespace {
 
+// Uniform tokens from the project's sampler (the same on every rank for a seed).
 Tokens uniform(int dim, Domain domain, std::size_t n, std::uint64_t seed) {
-  Tokens t;
-  t.dim = dim;
-  t.domain = domain;
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  for (int d = 0; d < dim; ++d) t.coord[static_cast<std::size_t>(d)].resize(n);
-  for (std::size_t j = 0; j < n; ++j)
-    for (int d = 0; d < dim; ++d) t.coord[static_cast<std::size_t>(d)][j] = domain.length() * unit(rng);
-  return t;
+  return sample_tokens(Density("1", dim, domain), n, seed, Sampler::random);
 }
 
 Eigen::MatrixXd metric(int dim) {
