@@ -33,6 +33,9 @@ class AttentionKernel {
   virtual void apply_rows(const double* u, double* out, double* degree, const double* w, std::size_t lo,
                           std::size_t hi) const = 0;
   virtual std::string name() const = 0;
+  /// The ranks that hold the other rows (distributed tokens), over which sums and maxima
+  /// over rows are reduced; MPI_COMM_SELF when this rank has every row.
+  virtual MPI_Comm row_comm() const { return MPI_COMM_SELF; }
 };
 
 class DenseKernel : public AttentionKernel {

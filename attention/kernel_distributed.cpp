@@ -5,6 +5,7 @@
 #include <limits>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace attnpde {
@@ -25,19 +26,22 @@ double gap(double y, double lo, double hi) {
 }  // namespace
 
 double BoxPartition::lo(int r, int d) const {
-  return domain.length() * box_index(grid, r, d) / grid[static_cast<std::size_t>(d)];
+  return cuts[static_cast<std::size_t>(d)][static_cast<std::size_t>(box_index(grid, r, d))];
 }
 
 double BoxPartition::hi(int r, int d) const {
-  return domain.length() * (box_index(grid, r, d) + 1) / grid[static_cast<std::size_t>(d)];
+  return cuts[static_cast<std::size_t>(d)][static_cast<std::size_t>(box_index(grid, r, d) + 1)];
 }
 
 int BoxPartition::owner(const std::array<double, 3>& x) const {
   int r = 0;
   for (int d = dim - 1; d >= 0; --d) {
+    const auto& f = cuts[static_cast<std::size_t>(d)];
     const int g = grid[static_cast<std::size_t>(d)];
-    const int c =
-        std::clamp(static_cast<int>(std::floor(x[static_cast<std::size_t>(d)] / domain.length() * g)), 0, g - 1);
+    // The slab whose lower face is the last one at or below x (the upper faces of the
+    // domain belong to the last slab).
+    const auto above = std::upper_bound(f.begin() + 1, f.end() - 1, x[static_cast<std::size_t>(d)]);
+    const int c = std::clamp(static_cast<int>(above - (f.begin() + 1)), 0, g - 1);
     r = r * g + c;
   }
   return r;
@@ -82,7 +86,34 @@ BoxPartition grid_partition(const Domain& domain, int dim, int ranks) {
         best.grid = g;
       }
     }
+  for (int d = 0; d < 3; ++d) {
+    const int g = best.grid[static_cast<std::size_t>(d)];
+    for (int c = 0; c <= g; ++c) best.cuts[static_cast<std::size_t>(d)].push_back(domain.length() * c / g);
+  }
   return best;
+}
+
+BoxPartition box_partition(const Domain& domain, int dim, const std::array<int, 3>& grid,
+                           std::array<std::vector<double>, 3> cuts) {
+  if (domain.kind != DomainKind::torus && domain.kind != DomainKind::box)
+    throw std::invalid_argument("distributed tokens need the torus or the box");
+  BoxPartition b;
+  b.dim = dim;
+  b.domain = domain;
+  b.grid = grid;
+  for (int d = 0; d < 3; ++d) {
+    auto& f = cuts[static_cast<std::size_t>(d)];
+    const int g = grid[static_cast<std::size_t>(d)];
+    if (d >= dim && g == 1 && f.empty()) f = {0.0, domain.length()};
+    bool ok = g >= 1 && f.size() == static_cast<std::size_t>(g) + 1 && f.front() == 0.0 &&
+              f.back() == domain.length() && (d < dim || g == 1);
+    for (std::size_t c = 1; ok && c < f.size(); ++c) ok = f[c] > f[c - 1];
+    if (!ok)
+      throw std::invalid_argument("box_partition: direction " + std::to_string(d) +
+                                  " needs grid + 1 increasing faces from 0 to the domain's length");
+    b.cuts[static_cast<std::size_t>(d)] = std::move(f);
+  }
+  return b;
 }
 
 DistributedTruncatedKernel::DistributedTruncatedKernel(const Tokens& owned, std::vector<long> ids,
@@ -154,6 +185,12 @@ void DistributedTruncatedKernel::gather(const double* owned_values, std::vector<
   std::copy(owned_values, owned_values + owned_, local_values.begin());
   MPI_Alltoallv(send.data(), send_counts_.data(), send_offsets_.data(), MPI_DOUBLE, local_values.data() + owned_,
                 recv_counts_.data(), recv_offsets_.data(), MPI_DOUBLE, comm_);
+}
+
+double DistributedTruncatedKernel::neglected_bound(const double* w) const {
+  std::vector<double> wl;
+  if (w) gather(w, wl);
+  return kernel_->neglected_bound(w ? wl.data() : nullptr);
 }
 
 void DistributedTruncatedKernel::apply(const double* u, double* out, double* degree, const double* w) const {
@@ -240,6 +277,30 @@ void DistributedDenseKernel::apply(const double* u, double* out, double* degree,
     out[from_[k]] = su[k] / s[k];
     if (degree) degree[from_[k]] = s[k];
   }
+}
+
+DistributedKernel::DistributedKernel(std::unique_ptr<DistributedTruncatedKernel> kernel)
+    : truncated_(std::move(kernel)), comm_(truncated_->comm()) {}
+
+DistributedKernel::DistributedKernel(std::unique_ptr<DistributedDenseKernel> kernel)
+    : dense_(std::move(kernel)), comm_(dense_->comm()) {}
+
+std::size_t DistributedKernel::size() const {
+  return truncated_ ? truncated_->owned() : dense_->owned();
+}
+
+void DistributedKernel::apply(const double* u, double* out, double* degree, const double* w) const {
+  if (truncated_)
+    truncated_->apply(u, out, degree, w);
+  else
+    dense_->apply(u, out, degree, w);
+}
+
+void DistributedKernel::apply_rows(const double* u, double* out, double* degree, const double* w, std::size_t lo,
+                                   std::size_t hi) const {
+  if (lo != 0 || hi != size())
+    throw std::logic_error("a distributed kernel applies all its rows at once (a collective call)");
+  apply(u, out, degree, w);
 }
 
 }  // namespace attnpde

@@ -23,6 +23,7 @@
 #include <memory>
 #include <vector>
 
+#include "attention/kernel.hpp"
 #include "attention/kernel_truncated.hpp"
 
 namespace attnpde {
@@ -33,6 +34,9 @@ struct BoxPartition {
   int dim = 0;
   Domain domain;
   std::array<int, 3> grid{1, 1, 1};  ///< boxes per direction; rank r = (rx, ry, rz), x fastest
+  /// Faces of the slabs along each direction: slab c of direction d is [cuts[d][c],
+  /// cuts[d][c + 1]), grid[d] + 1 increasing values from 0 to the domain's length.
+  std::array<std::vector<double>, 3> cuts;
   int ranks() const { return grid[0] * grid[1] * grid[2]; }
   /// Box of rank r along direction d: [lo, hi).
   double lo(int r, int d) const;
@@ -46,6 +50,12 @@ struct BoxPartition {
 /// The torus [0, 2 pi)^dim or the box [0, 1]^dim cut into `ranks` boxes on a process grid
 /// whose boxes have the least surface (the halo is proportional to it), x split first on ties.
 BoxPartition grid_partition(const Domain& domain, int dim, int ranks);
+
+/// The same process grid with slab faces of one's own (`cuts[d]`: grid[d] + 1 increasing
+/// values from 0 to the length, e.g. the first nodes of the PDE grid's rank ranges); throws
+/// std::invalid_argument unless the faces fit the domain and the process grid.
+BoxPartition box_partition(const Domain& domain, int dim, const std::array<int, 3>& grid,
+                           std::array<std::vector<double>, 3> cuts);
 
 class DistributedTruncatedKernel {
  public:
@@ -63,6 +73,10 @@ class DistributedTruncatedKernel {
   /// Doubles this rank sends per application and field (its tokens in other ranks' halos).
   std::size_t sent_per_apply() const { return send_index_.size(); }
   const TruncatedKernel& local() const { return *kernel_; }
+  /// TruncatedKernel::neglected_bound over every rank's rows, with the column weights w (null:
+  /// 1) at the owned tokens. Collective.
+  double neglected_bound(const double* w = nullptr) const;
+  MPI_Comm comm() const { return comm_; }
 
   /// out = A u at the owned tokens, from u (and column weights w, null: w = 1) at the owned
   /// tokens; degree (if not null) = the row sums. Collective.
@@ -90,6 +104,7 @@ class DistributedDenseKernel {
 
   std::size_t owned() const { return ids_.size(); }
   long total() const { return total_; }
+  MPI_Comm comm() const { return comm_; }
   /// out = A u at the owned tokens (in the order they were given), from u and w (null: 1)
   /// at the owned tokens; degree (if not null) = the row sums. Collective, with w null on
   /// every rank or on none.
@@ -102,6 +117,30 @@ class DistributedDenseKernel {
   std::vector<long> ids_;          // the sorted numbers
   std::vector<std::size_t> from_;  // sorted position -> position given
   long total_ = 0;
+};
+
+/// Either distributed kernel behind the AttentionKernel interface, for the layers, the
+/// normalizations and the errors of a run: its rows are this rank's tokens, size() is their
+/// number, apply() is collective over row_comm(), and values and weights are given and
+/// returned at the owned tokens only.
+class DistributedKernel : public AttentionKernel {
+ public:
+  explicit DistributedKernel(std::unique_ptr<DistributedTruncatedKernel> kernel);
+  explicit DistributedKernel(std::unique_ptr<DistributedDenseKernel> kernel);
+  std::size_t size() const override;
+  void apply(const double* u, double* out, double* degree, const double* w) const override;
+  /// All rows at once only (lo = 0, hi = size()): a part of the rows is not a collective call.
+  void apply_rows(const double* u, double* out, double* degree, const double* w, std::size_t lo,
+                  std::size_t hi) const override;
+  std::string name() const override { return truncated_ ? "truncated" : "dense"; }
+  MPI_Comm row_comm() const override { return comm_; }
+  /// The truncated kernel, or null for the dense one.
+  const DistributedTruncatedKernel* truncated() const { return truncated_.get(); }
+
+ private:
+  std::unique_ptr<DistributedTruncatedKernel> truncated_;
+  std::unique_ptr<DistributedDenseKernel> dense_;
+  MPI_Comm comm_;
 };
 
 }  // namespace attnpde

@@ -1,6 +1,8 @@
 #include "attention/tokens.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
 #include <stdexcept>
 
@@ -34,28 +36,53 @@ double standard_normal(std::mt19937_64& rng) {
 
 Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sampler sampler) {
   if (p.domain().kind == DomainKind::sphere) return sample_sphere(p, n, seed, sampler);
+  Tokens t;
+  t.dim = p.dim();
+  t.domain = p.domain();
+  sample_token_chunks(p, n, seed, sampler, std::max<std::size_t>(n, 1),
+                      [&](std::size_t, Tokens& chunk) { t = std::move(chunk); });
+  return t;
+}
+
+void sample_token_chunks(const Density& p, std::size_t n, std::uint64_t seed, Sampler sampler, std::size_t chunk,
+                         const std::function<void(std::size_t first, Tokens& tokens)>& emit) {
+  if (p.domain().kind == DomainKind::sphere) throw std::invalid_argument("the sphere's tokens come in one piece");
+  if (chunk == 0) throw std::invalid_argument("sample_token_chunks: chunk = 0");
   const int dim = p.dim();
   Tokens t;
   t.dim = dim;
   t.domain = p.domain();
   const double length = t.domain.length();
-  for (int d = 0; d < dim; ++d) t.coord[d].reserve(n);
   const bool uniform = p.is_uniform();
   const double bound = p.rejection_bound();
   std::mt19937_64 rng(seed);
   std::array<double, 3> x{};
   const std::size_t max_proposals = 1000 * n + 1000000;
+  auto start_chunk = [&](std::size_t size) {
+    for (int d = 0; d < dim; ++d) {
+      t.coord[d].clear();
+      t.coord[d].reserve(size);
+    }
+  };
 
   if (sampler == Sampler::random) {
-    for (std::size_t proposals = 0; t.size() < n; ++proposals) {
+    std::size_t first = 0;  // number of the chunk's first token
+    start_chunk(std::min(chunk, n));
+    for (std::size_t proposals = 0; first + t.size() < n; ++proposals) {
       if (proposals > max_proposals)
         throw std::runtime_error("rejection sampling does not accept: is the density nearly zero?");
       for (int d = 0; d < dim; ++d) x[d] = length * uniform01(rng);
       const double accept = uniform ? 0.0 : uniform01(rng);
       if (uniform || accept * bound < p.raw(x.data()))
         for (int d = 0; d < dim; ++d) t.coord[d].push_back(x[d]);
+      if (t.size() == chunk || first + t.size() == n) {
+        const std::size_t size = t.size();
+        emit(first, t);
+        first += size;
+        start_chunk(std::min(chunk, n - first));
+      }
     }
-    return t;
+    return;
   }
 
   // Quasi: shifted rank-1 lattice mapped through the inverse Rosenblatt transform.
@@ -66,21 +93,25 @@ Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sample
   const auto g = korobov_vector(n, dim);
   std::array<double, 3> shift{};
   for (int d = 0; d < dim; ++d) shift[d] = uniform01(rng);
-  for (int d = 0; d < dim; ++d) t.coord[d].resize(n);
-  const std::ptrdiff_t count = static_cast<std::ptrdiff_t>(n);
+  for (std::size_t first = 0; first < n; first += chunk) {
+    const std::size_t size = std::min(chunk, n - first);
+    for (int d = 0; d < dim; ++d) t.coord[d].resize(size);
+    const auto count = static_cast<std::ptrdiff_t>(size);
 #pragma omp parallel for schedule(static)
-  for (std::ptrdiff_t k = 0; k < count; ++k) {
-    double u[3] = {0, 0, 0};
-    for (int d = 0; d < dim; ++d) {
-      // k g_d mod n without overflow: (k mod n)(g_d) < 2^64 for n < 2^32.
-      const std::uint64_t r = (static_cast<std::uint64_t>(k) * g[d]) % n;
-      const double v = static_cast<double>(r) / static_cast<double>(n) + shift[d];
-      u[d] = v - std::floor(v);
+    for (std::ptrdiff_t i = 0; i < count; ++i) {
+      const std::uint64_t k = first + static_cast<std::uint64_t>(i);
+      double u[3] = {0, 0, 0};
+      for (int d = 0; d < dim; ++d) {
+        // k g_d mod n without overflow: (k mod n)(g_d) < 2^64 for n < 2^32.
+        const std::uint64_t r = (k * g[d]) % n;
+        const double v = static_cast<double>(r) / static_cast<double>(n) + shift[d];
+        u[d] = v - std::floor(v);
+      }
+      const auto y = uniform ? std::array<double, 3>{length * u[0], length * u[1], length * u[2]} : transform.map(u);
+      for (int d = 0; d < dim; ++d) t.coord[d][static_cast<std::size_t>(i)] = y[d] < length ? y[d] : 0.0;
     }
-    const auto y = uniform ? std::array<double, 3>{length * u[0], length * u[1], length * u[2]} : transform.map(u);
-    for (int d = 0; d < dim; ++d) t.coord[d][k] = y[d] < length ? y[d] : 0.0;
+    emit(first, t);
   }
-  return t;
 }
 
 Tokens sample_gaussian(const std::vector<double>& mean, const std::vector<double>& cov, std::size_t n,

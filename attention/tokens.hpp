@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -40,6 +41,12 @@ Sampler sampler_from_string(const std::string& name);
 ///    uniform p (the lattice itself; the transform needs a periodic p).
 /// Deterministic for a given (n, seed, density).
 Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sampler sampler);
+
+/// The same tokens (torus and box), `chunk` at a time in their order: emit(first, tokens)
+/// receives tokens first .. first + tokens.size() - 1 and may move from them, so that a
+/// rank keeps only the tokens it owns in O(chunk) extra memory.
+void sample_token_chunks(const Density& p, std::size_t n, std::uint64_t seed, Sampler sampler, std::size_t chunk,
+                         const std::function<void(std::size_t first, Tokens& tokens)>& emit);
 
 /// 53-bit uniform double in [0, 1) from one 64-bit draw (portable across standard
 /// libraries, unlike std::uniform_real_distribution).

@@ -137,6 +137,22 @@ void write_field_pvti(const std::string& path, const ImageGeometry& g,
   close_checked(out, path);
 }
 
+void write_tokens_pvtu(const std::string& path, const std::vector<std::string>& arrays,
+                       const std::vector<std::string>& files) {
+  std::ofstream out(path);
+  if (!out) throw std::runtime_error("cannot write " + path);
+  out << "<?xml version=\"1.0\"?>\n"
+      << "<VTKFile type=\"PUnstructuredGrid\" version=\"0.1\" byte_order=\"LittleEndian\" header_type=\"UInt64\">\n"
+      << "  <PUnstructuredGrid GhostLevel=\"0\">\n"
+      << "    <PPointData>\n";
+  for (const auto& name : arrays) out << "      <PDataArray type=\"Float64\" Name=\"" << name << "\"/>\n";
+  out << "    </PPointData>\n"
+      << "    <PPoints>\n      <PDataArray type=\"Float64\" NumberOfComponents=\"3\"/>\n    </PPoints>\n";
+  for (const auto& f : files) out << "    <Piece Source=\"" << f << "\"/>\n";
+  out << "  </PUnstructuredGrid>\n</VTKFile>\n";
+  close_checked(out, path);
+}
+
 void write_pvd(const std::string& path, const std::vector<PvdEntry>& entries) {
   std::ofstream out(path);
   if (!out) throw std::runtime_error("cannot write " + path);

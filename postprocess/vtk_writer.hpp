@@ -47,6 +47,11 @@ void write_field_pvti(const std::string& path, const ImageGeometry& g,
                       const std::vector<std::pair<std::string, int>>& arrays, const std::vector<Extent>& pieces,
                       const std::vector<std::string>& files);
 
+/// The .pvtu header of a token cloud stored in pieces (files relative to the .pvtu), each
+/// piece written by write_tokens_vtu with point arrays named `arrays`.
+void write_tokens_pvtu(const std::string& path, const std::vector<std::string>& arrays,
+                       const std::vector<std::string>& files);
+
 struct PvdEntry {
   double time;
   std::string file;  ///< relative to the .pvd

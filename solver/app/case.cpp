@@ -165,6 +165,7 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   c.sampler = rd.choice<Sampler>(val("density.sampler"), key("density.sampler"));
   c.n = r.values.count("tokens.n") ? rd.integer(val("tokens.n"), key("tokens.n")) : 0;
   c.seed = static_cast<std::uint64_t>(rd.integer(val("tokens.seed"), key("tokens.seed")));
+  c.distributed = rd.string(val("tokens.distribution"), key("tokens.distribution")) == "distributed";
   c.score = rd.choice<Score>(val("attention.score"), key("attention.score"));
   c.dot_eps = rd.real(val("attention.eps"), key("attention.eps"));
   c.beta = rd.real(val("attention.beta"), key("attention.beta"));
@@ -244,6 +245,16 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
     }
   } else {
     c.u0.push_back("0");  // the probe and token transport evolve no values
+  }
+  if (c.distributed) {
+    // What the distributed path computes: values of fixed tokens in the flat domains.
+    const char* why = c.domain.kind != DomainKind::torus && c.domain.kind != DomainKind::box
+                          ? "needs the torus or the box (domain.kind)"
+                      : c.score != Score::metric       ? "needs the metric score (attention.score)"
+                      : c.transport != Transport::none ? "moves no tokens between ranks (attention.transport)"
+                      : c.depth != Depth::layers       ? "runs layers (attention.depth = \"layers\")"
+                                                       : nullptr;
+    if (why) fail(val("tokens.distribution"), path, "tokens.distribution", std::string("distributed tokens ") + why);
   }
   // The truncated kernel's search radius must stay below half the torus period.
   if (c.kernel == KernelChoice::truncated) {

@@ -77,6 +77,7 @@ struct Case {
   // [density]
   std::string density_expr;
   Sampler sampler = Sampler::random;
+  bool distributed = false;        ///< tokens.distribution = "distributed": each rank holds its box's tokens
   std::vector<double> gauss_mean;  ///< domain "space": mean of the Gaussian tokens
   Eigen::MatrixXd gauss_cov;       ///< domain "space": covariance
   // [tokens]

@@ -1,13 +1,15 @@
 #include "solver/app/point.hpp"
 
+#include <petscsys.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <optional>
 
 #include "attention/continuous.hpp"
 #include "attention/kernel_truncated.hpp"
 #include "attention/layers.hpp"
+#include "solver/app/distributed_tokens.hpp"
 #include "solver/app/progress.hpp"
 
 namespace attnpde {
@@ -39,15 +41,34 @@ Json kernel_json(const AttentionKernel& kernel, const ColumnWeights& weights) {
 }
 }  // namespace
 
-void require_finite(const std::vector<double>& v, const Tokens& tokens, const std::string& what) {
-  for (std::size_t e = 0; e < v.size(); ++e) {
+void require_finite(const std::vector<double>& v, const Tokens& tokens, const std::string& what, MPI_Comm comm,
+                    const std::vector<long>* ids) {
+  std::string message;
+  for (std::size_t e = 0; e < v.size() && message.empty(); ++e) {
     if (std::isfinite(v[e])) continue;
     const std::size_t j = e % tokens.size();
     std::string at = "(";
     for (int d = 0; d < tokens.dim; ++d) at += (d ? ", " : "") + std::to_string(tokens.coord[d][j]);
     const char* value = std::isnan(v[e]) ? "NaN" : (v[e] > 0 ? "inf" : "-inf");
-    throw NonFiniteError(what + " is " + value + " at token " + std::to_string(j) + " " + at + ")");
+    const long number = ids ? (*ids)[j] : static_cast<long>(j);
+    message = what + " is " + value + " at token " + std::to_string(number) + " " + at + ")";
   }
+  int ranks = 1, rank = 0;
+  MPI_Comm_size(comm, &ranks);
+  if (ranks == 1) {
+    if (!message.empty()) throw NonFiniteError(message);
+    return;
+  }
+  // The first rank with a non-finite value tells the others its message.
+  MPI_Comm_rank(comm, &rank);
+  int first = message.empty() ? ranks : rank;
+  MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm);
+  if (first == ranks) return;
+  int length = static_cast<int>(message.size());
+  MPI_Bcast(&length, 1, MPI_INT, first, comm);
+  message.resize(static_cast<std::size_t>(length));
+  MPI_Bcast(message.data(), length, MPI_CHAR, first, comm);
+  throw NonFiniteError(message);
 }
 
 std::vector<std::string> summary_columns(bool boundary_layer) {
@@ -107,15 +128,24 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
 
   const bool quiet = !spec.progress;
   auto t0 = Clock::now();
-  std::optional<Tokens> sampled;
+  // With distributed tokens (spec.boxes) this rank's tokens, their numbers, and reductions
+  // over the rows of every rank.
+  OwnedTokens owned;
+  const MPI_Comm rows = spec.boxes ? PETSC_COMM_WORLD : MPI_COMM_SELF;
   std::vector<double> u0;
   {
     const Phase phase("sampling " + std::to_string(spec.n) + " tokens", quiet);
-    sampled.emplace(prob.sample(spec.n, spec.seed));
-    u0 = prob.initial_values(*sampled);
+    if (spec.boxes)
+      owned = sample_owned(prob, spec.n, spec.seed, *spec.boxes, rows);
+    else
+      owned.tokens = prob.sample(spec.n, spec.seed);
+    u0 = prob.initial_values(owned.tokens);
   }
-  const Tokens& tokens = *sampled;
-  require_finite(u0, tokens, "initial.u0 at the tokens");
+  const Tokens& tokens = owned.tokens;
+  const auto require_finite_at = [&](const std::vector<double>& v, const std::string& what) {
+    require_finite(v, tokens, what, rows, spec.boxes ? &owned.ids : nullptr);
+  };
+  require_finite_at(u0, "initial.u0 at the tokens");
   const double sampling_seconds = since(t0);
   t0 = Clock::now();
   std::vector<double> lu;
@@ -123,7 +153,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
     const Phase phase("generator reference L_gamma u0 at the tokens", quiet);
     lu = prob.generator_reference(tokens);
   }
-  require_finite(lu, tokens, "the generator reference L_gamma u0 (density.expr and initial.u0)");
+  require_finite_at(lu, "the generator reference L_gamma u0 (density.expr and initial.u0)");
   const double reference_seconds = since(t0);
 
   // Kernel, weights, T1.
@@ -132,7 +162,8 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
   ColumnWeights weights;
   {
     const Phase phase("attention kernel and normalization weights", quiet);
-    kernel = prob.make_kernel(tokens, spec.sigma, spec.layers);
+    kernel = spec.boxes ? make_distributed_kernel(prob, owned, spec.sigma, spec.layers, *spec.boxes, rows)
+                        : prob.make_kernel(tokens, spec.sigma, spec.layers);
     weights = prob.weights(*kernel);
   }
   r.sinkhorn_converged = weights.converged;
@@ -152,7 +183,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
   auto pde_at = [&](double t) {
     const auto tp = Clock::now();
     u_pde = pde(t, tokens);
-    require_finite(u_pde, tokens, "the PDE solution at t = " + std::to_string(t));
+    require_finite_at(u_pde, "the PDE solution at t = " + std::to_string(t));
     pde_seconds += since(tp);
   };
   auto frame = [&](int k, const std::vector<double>& u) {
@@ -160,7 +191,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
     const double pde_before = pde_seconds;
     pde_at(prob.layer_time(k, spec.sigma));
     frame_pde_seconds += pde_seconds - pde_before;
-    observer->frame(k, prob.layer_time(k, spec.sigma), tokens, u, u_pde);
+    observer->frame(k, prob.layer_time(k, spec.sigma), tokens, owned.ids, u, u_pde);
     outside_seconds += since(tf);
   };
   const int every = observer ? std::max(1, observer->every()) : spec.layers;
@@ -175,7 +206,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
          k_prev = k, k = std::min(k + every, spec.layers)) {
       integrate_continuous(*kernel, spec.sigma, weights.data(), prob.constant(), prob.layer_time(k_prev, spec.sigma),
                            prob.layer_time(k, spec.sigma), c.ode_rtol, c.ode_atol, u, ode);
-      require_finite(u, tokens, "u at layer time " + std::to_string(prob.layer_time(k, spec.sigma)));
+      require_finite_at(u, "u at layer time " + std::to_string(prob.layer_time(k, spec.sigma)));
       if (observer) frame(k, u);
       progress.update(k);
     }
@@ -183,7 +214,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
     run_layers(
         *kernel, c.tau, spec.layers, u,
         [&](int k, const std::vector<double>& uk) {
-          require_finite(uk, tokens, "u after layer " + std::to_string(k));
+          require_finite_at(uk, "u after layer " + std::to_string(k));
           if (observer && (k % every == 0 || k == spec.layers)) frame(k, uk);
           progress.update(k);
         },
@@ -192,7 +223,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
   const double attention_seconds = since(t0) - outside_seconds;
   if (!observer) pde_at(r.t);  // with an observer the last frame was at t_K
 
-  const SplitErrors dyn = prob.split_errors(u, u_pde, tokens, spec.sigma);
+  const SplitErrors dyn = prob.split_errors(u, u_pde, tokens, spec.sigma, rows);
   r.dynamics = dyn.interior;
   r.dynamics_boundary = dyn.boundary;
   r.boundary_tokens = dyn.boundary_tokens;
@@ -209,7 +240,12 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
       details->mass_initial += conserved[e % n] * u0[e];
       details->mass_final += conserved[e % n] * u[e];
     }
-    details->kernel = kernel_json(*kernel, weights);
+    double mass[2] = {details->mass_initial, details->mass_final};
+    MPI_Allreduce(MPI_IN_PLACE, mass, 2, MPI_DOUBLE, MPI_SUM, rows);
+    details->mass_initial = mass[0];
+    details->mass_final = mass[1];
+    const auto* distributed = dynamic_cast<const DistributedKernel*>(kernel.get());
+    details->kernel = distributed ? distributed_kernel_json(*distributed, weights.w) : kernel_json(*kernel, weights);
     details->normalization = Json::object().set("kind", normalization_name(c.normalization.kind));
     if (c.normalization.kind == NormalizationKind::sinkhorn)
       details->normalization.set("iterations", weights.iterations)
@@ -225,6 +261,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
                            .set("pde", pde_seconds)
                            .set("frames", outside_seconds - frame_pde_seconds);
     details->tokens = tokens;
+    details->ids = owned.ids;
     details->u0 = u0;
     details->u = std::move(u);
     details->u_pde = std::move(u_pde);

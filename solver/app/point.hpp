@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "attention/kernel_distributed.hpp"
 #include "attention/tokens.hpp"
 #include "postprocess/json.hpp"
 #include "solver/app/problem.hpp"
@@ -29,6 +30,9 @@ struct PointSpec {
   std::uint64_t seed = 0;
   bool on_path = false;   ///< a study point on the balanced path sigma = C N^(-1/(n+6))
   bool progress = false;  ///< progress of the layers on stderr
+  /// Distributed tokens: the ranks' boxes (each rank samples, applies and measures its own
+  /// tokens); null: every rank holds all tokens.
+  const BoxPartition* boxes = nullptr;
 };
 
 /// One (N, sigma, seed) result: a row of summary.csv.
@@ -62,18 +66,20 @@ std::vector<double> summary_row(const PointResult& r, bool boundary_layer);
 using PdeAtTokens = std::function<std::vector<double>(double t, const Tokens& tokens)>;
 
 /// Sees a point's frames: layers 0, every, 2 every, ... and the last, each with the
-/// attention values and the PDE values at the tokens at t_k = k tau c sigma^2.
+/// attention values and the PDE values at the tokens at t_k = k tau c sigma^2 (distributed
+/// tokens: this rank's tokens, `ids` their numbers; else `ids` is empty).
 class PointObserver {
  public:
   virtual ~PointObserver() = default;
   virtual int every() const = 0;
-  virtual void frame(int k, double t, const Tokens& tokens, const std::vector<double>& u_attn,
-                     const std::vector<double>& u_pde) = 0;
+  virtual void frame(int k, double t, const Tokens& tokens, const std::vector<long>& ids,
+                     const std::vector<double>& u_attn, const std::vector<double>& u_pde) = 0;
 };
 
 /// What a point leaves besides its summary row, for the writers of `run`.
 struct PointDetails {
-  Tokens tokens;
+  Tokens tokens;                            ///< this rank's tokens with distributed tokens
+  std::vector<long> ids;                    ///< their numbers (distributed tokens; else empty)
   std::vector<double> u0, u, u_pde;         ///< initial, after the last layer, PDE at t_K
   double mass_initial = 0, mass_final = 0;  ///< sum_i c_i u_i, c_i = w_i (K w)_i
   Json kernel, normalization, depth;        ///< manifest sections
@@ -85,8 +91,11 @@ class NonFiniteError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-/// Throws NonFiniteError naming `what`, the entry's token and its position.
-void require_finite(const std::vector<double>& v, const Tokens& tokens, const std::string& what);
+/// Throws NonFiniteError naming `what`, the entry's token and its position. Collective over
+/// `comm` (distributed tokens, with `ids` the tokens' numbers): every rank throws the message
+/// of the first rank with a non-finite value.
+void require_finite(const std::vector<double>& v, const Tokens& tokens, const std::string& what,
+                    MPI_Comm comm = MPI_COMM_SELF, const std::vector<long>* ids = nullptr);
 
 /// A point's result with its parameters filled in (N, sigma, tau, layers, t_K, seed); the
 /// errors are measured by the caller.

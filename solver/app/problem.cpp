@@ -15,15 +15,18 @@
 
 namespace attnpde {
 
-Errors relative_errors(const std::vector<double>& approx, const std::vector<double>& exact) {
-  double d2 = 0, e2 = 0, dmax = 0, emax = 0;
+Errors relative_errors(const std::vector<double>& approx, const std::vector<double>& exact, MPI_Comm comm) {
+  double sums[2] = {0, 0}, maxima[2] = {0, 0};  // squares of d and e, max |d| and |e|
   for (std::size_t i = 0; i < exact.size(); ++i) {
     const double d = approx[i] - exact[i];
-    d2 += d * d;
-    e2 += exact[i] * exact[i];
-    dmax = std::max(dmax, std::abs(d));
-    emax = std::max(emax, std::abs(exact[i]));
+    sums[0] += d * d;
+    sums[1] += exact[i] * exact[i];
+    maxima[0] = std::max(maxima[0], std::abs(d));
+    maxima[1] = std::max(maxima[1], std::abs(exact[i]));
   }
+  MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, comm);
+  MPI_Allreduce(MPI_IN_PLACE, maxima, 2, MPI_DOUBLE, MPI_MAX, comm);
+  const double d2 = sums[0], e2 = sums[1], dmax = maxima[0], emax = maxima[1];
   Errors e;
   e.l2 = e2 > 0 ? std::sqrt(d2 / e2) : std::sqrt(d2);
   e.max = emax > 0 ? dmax / emax : dmax;
@@ -31,10 +34,10 @@ Errors relative_errors(const std::vector<double>& approx, const std::vector<doub
 }
 
 SplitErrors Problem::split_errors(const std::vector<double>& approx, const std::vector<double>& exact, const Tokens& t,
-                                  double sigma) const {
+                                  double sigma, MPI_Comm comm) const {
   SplitErrors e;
   if (!has_boundary()) {
-    e.interior = relative_errors(approx, exact);
+    e.interior = relative_errors(approx, exact, comm);
     return e;
   }
   const double width = boundary_layer_width(sigma), length = domain().length();
@@ -49,8 +52,9 @@ SplitErrors Problem::split_errors(const std::vector<double>& approx, const std::
     (near ? ab : ai).push_back(approx[q]);
     (near ? eb : ei).push_back(exact[q]);
   }
-  e.interior = relative_errors(ai, ei);
-  e.boundary = relative_errors(ab, eb);
+  e.interior = relative_errors(ai, ei, comm);
+  e.boundary = relative_errors(ab, eb, comm);
+  MPI_Allreduce(MPI_IN_PLACE, &near_tokens, 1, MPI_LONG, MPI_SUM, comm);
   e.boundary_tokens = near_tokens;
   return e;
 }
@@ -171,7 +175,7 @@ SplitErrors Problem::generator_error(const AttentionKernel& k, const Tokens& t, 
   apply_components(k, u0.data(), au.data(), u0.size(), w.data());
   const double scale = 1.0 / (cst_ * sigma * sigma);
   for (std::size_t j = 0; j < u0.size(); ++j) au[j] = (au[j] - u0[j]) * scale;
-  return split_errors(au, reference, t, sigma);
+  return split_errors(au, reference, t, sigma, k.row_comm());
 }
 
 double Problem::weight(const double* x) const {

@@ -25,11 +25,13 @@
 namespace attnpde {
 
 /// Relative errors of approx against exact: l2 = ||a - e||_2 / ||e||_2 and
-/// max = max|a - e| / max|e| (absolute when the reference is 0).
+/// max = max|a - e| / max|e| (absolute when the reference is 0), over the entries of every
+/// rank of `comm` (distributed tokens; MPI_COMM_SELF: this rank's entries).
 struct Errors {
   double l2 = 0.0, max = 0.0;
 };
-Errors relative_errors(const std::vector<double>& approx, const std::vector<double>& exact);
+Errors relative_errors(const std::vector<double>& approx, const std::vector<double>& exact,
+                       MPI_Comm comm = MPI_COMM_SELF);
 
 /// Errors over the interior tokens and over the boundary layer (box: tokens within
 /// 3 sigma of a wall, docs/theory.md section 2). On the torus every token is interior.
@@ -73,8 +75,9 @@ class Problem {
   const std::vector<SphereHeat>& harmonic_expansions() const { return heat_; }
   /// Width of the boundary layer: tokens closer than this to a wall of the box.
   static double boundary_layer_width(double sigma) { return 3.0 * sigma; }
+  /// Over the tokens of every rank of `comm` (distributed tokens).
   SplitErrors split_errors(const std::vector<double>& approx, const std::vector<double>& exact, const Tokens& t,
-                           double sigma) const;
+                           double sigma, MPI_Comm comm = MPI_COMM_SELF) const;
   const Eigen::MatrixXd& G() const { return G_; }
   double gamma() const { return gamma_; }
   /// c(beta, n) of the generator (A u - u) = c sigma^2 L_gamma u + ...

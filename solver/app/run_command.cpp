@@ -11,6 +11,7 @@
 #include "postprocess/tables.hpp"
 #include "postprocess/vtk_grid.hpp"
 #include "postprocess/vtk_writer.hpp"
+#include "solver/app/distributed_tokens.hpp"
 #include "solver/app/progress.hpp"
 
 namespace attnpde {
@@ -27,12 +28,12 @@ double since(Clock::time_point t0) {
 class FrameWriter : public PointObserver {
  public:
   FrameWriter(const Problem& prob, const Grid* grid, const std::vector<std::vector<double>>& fields, std::string dir,
-              int every)
-      : prob_(prob), grid_(grid), fields_(fields), dir_(std::move(dir)), every_(every) {}
+              int every, bool distributed)
+      : prob_(prob), grid_(grid), fields_(fields), dir_(std::move(dir)), every_(every), distributed_(distributed) {}
 
   int every() const override { return every_; }
 
-  void frame(int k, double t, const Tokens& tokens, const std::vector<double>& u,
+  void frame(int k, double t, const Tokens& tokens, const std::vector<long>& ids, const std::vector<double>& u,
              const std::vector<double>& u_pde) override {
     const int m = prob_.components();
     const std::size_t n = tokens.size();
@@ -44,7 +45,8 @@ class FrameWriter : public PointObserver {
     for (int q = 0; q < m; ++q)
       field_arrays.push_back({field_names[static_cast<std::size_t>(q)], &fields_[static_cast<std::size_t>(q)]});
     if (grid_) field_frames.push_back({t, "vtk/" + write_grid_fields(*grid_, dir_, base, field_arrays)});
-    if (!is_root_rank()) return;
+    // Replicated tokens: rank 0 writes them all; distributed: every rank its piece.
+    if (!distributed_ && !is_root_rank()) return;
     if (p_.empty()) p_ = prob_.density_values(tokens);
     // Per component: attention values, PDE values at the tokens, their difference.
     std::vector<std::vector<double>> cols;
@@ -65,6 +67,11 @@ class FrameWriter : public PointObserver {
     for (std::size_t a = 0; a < cols.size(); ++a) arrays.push_back({names[a], &cols[a]});
     arrays.push_back({"p", &p_});
     char name[64];
+    if (distributed_) {
+      std::snprintf(name, sizeof name, "tokens_%06d", k);
+      token_frames.push_back({t, "vtk/" + write_token_pieces(dir_, name, tokens, ids, arrays, PETSC_COMM_WORLD)});
+      return;
+    }
     std::snprintf(name, sizeof name, "tokens_%06d.vtu", k);
     write_tokens_vtu(dir_ + "/" + name, tokens, arrays);
     token_frames.push_back({t, std::string("vtk/") + name});
@@ -78,26 +85,41 @@ class FrameWriter : public PointObserver {
   const std::vector<std::vector<double>>& fields_;
   std::string dir_;
   int every_;
+  bool distributed_;
   std::vector<double> p_;
 };
 
-void write_tokens_csv(const std::string& path, const PointDetails& d, int dim, int m) {
+// tokens.csv: coordinates, u0, u_attn and u_pde per token; with distributed tokens a first
+// column `token` (the token's number) and the rows of rank 0, rank 1, ... in turn.
+void write_tokens_csv(const std::string& path, const PointDetails& d, int dim, int m, bool distributed) {
   std::vector<std::string> cols;
+  if (distributed) cols.push_back("token");
   for (int a = 0; a < dim; ++a) cols.push_back("x" + std::to_string(a));
   for (const char* name : {"u0", "u_attn", "u_pde"})
     for (int q = 0; q < m; ++q) cols.push_back(component_name(name, q, m));
-  CsvWriter csv(path, cols);
-  const std::size_t n = d.tokens.size();
+  const std::size_t n = d.tokens.size(), width = cols.size();
   const auto dim_z = static_cast<std::size_t>(dim), m_z = static_cast<std::size_t>(m);
-  std::vector<double> row(cols.size());
-  for (std::size_t j = 0; j < n; ++j) {
-    for (std::size_t a = 0; a < dim_z; ++a) row[a] = d.tokens.coord[a][j];
+  const std::size_t x0 = distributed ? 1 : 0;
+  auto fill = [&](std::size_t j, double* row) {
+    if (distributed) row[0] = static_cast<double>(d.ids[j]);
+    for (std::size_t a = 0; a < dim_z; ++a) row[x0 + a] = d.tokens.coord[a][j];
     for (std::size_t q = 0; q < m_z; ++q) {
       const std::size_t e = q * n + j;
-      row[dim_z + q] = d.u0[e];
-      row[dim_z + m_z + q] = d.u[e];
-      row[dim_z + 2 * m_z + q] = d.u_pde[e];
+      row[x0 + dim_z + q] = d.u0[e];
+      row[x0 + dim_z + m_z + q] = d.u[e];
+      row[x0 + dim_z + 2 * m_z + q] = d.u_pde[e];
     }
+  };
+  if (distributed) {
+    std::vector<double> rows(n * width);
+    for (std::size_t j = 0; j < n; ++j) fill(j, rows.data() + j * width);
+    write_rows_by_rank(path, cols, rows, PETSC_COMM_WORLD);
+    return;
+  }
+  CsvWriter csv(path, cols);
+  std::vector<double> row(width);
+  for (std::size_t j = 0; j < n; ++j) {
+    fill(j, row.data());
     csv.row(row);
   }
   csv.close();
@@ -135,17 +157,23 @@ PointResult run_case(const Case& c, const RunSettings& s) {
   const std::string vtk_dir = s.out_dir + "/vtk";
   if (root) std::filesystem::create_directories(c.vtk ? vtk_dir : s.out_dir);
   MPI_Barrier(PETSC_COMM_WORLD);  // the directory exists before any rank writes a piece
-  FrameWriter writer(prob, grid ? &*grid : nullptr, fields, vtk_dir, c.every);
+  FrameWriter writer(prob, grid ? &*grid : nullptr, fields, vtk_dir, c.every, c.distributed);
+  // Distributed tokens: boxes aligned with the grid's ranges (the case allows them only
+  // where there is a grid).
+  std::optional<BoxPartition> boxes;
+  if (c.distributed) boxes = grid_aligned_partition(*grid);
+  PointSpec spec = run_spec(c, !s.quiet && root);
+  spec.boxes = boxes ? &*boxes : nullptr;
   PointDetails d;
-  PointResult r = run_point(prob, run_spec(c, !s.quiet && root), pde_at, c.vtk ? &writer : nullptr, &d);
+  PointResult r = run_point(prob, spec, pde_at, c.vtk ? &writer : nullptr, &d);
   r.conserved_drift = std::abs(d.mass_final - d.mass_initial) / std::max(std::abs(d.mass_initial), 1e-300);
   if (!r.sinkhorn_converged && root)
     std::fprintf(stderr, "attnpde: warning: Sinkhorn stopped after %d iterations at marginal error %.3e > %.3e\n",
                  r.sinkhorn_iterations, r.sinkhorn_error, c.normalization.sinkhorn_tol);
+  const auto tp = Clock::now();
+  if (c.distributed || root) write_tokens_csv(s.out_dir + "/tokens.csv", d, c.dim, m, c.distributed);
   if (!root) return r;
 
-  const auto tp = Clock::now();
-  write_tokens_csv(s.out_dir + "/tokens.csv", d, c.dim, m);
   {
     CsvWriter csv(s.out_dir + "/summary.csv", summary_columns(prob.has_boundary()));
     csv.row(summary_row(r, prob.has_boundary()));

@@ -10,6 +10,8 @@
 #include <cmath>
 
 #include "attention/density.hpp"
+#include "discretization/grid.hpp"
+#include "solver/app/distributed_tokens.hpp"
 
 namespace attnpde {
 namespace {
@@ -173,6 +175,45 @@ TEST(DistributedTruncatedKernel, GridPartitionHasTheLeastSurface) {
   EXPECT_EQ(b.owner({4.0, 4.0, 0.0}), 3);
   EXPECT_NEAR(b.distance({0.1, 0.1, 0.0}, 3), 0.1 * std::sqrt(2.0), 1e-12);
   EXPECT_THROW(grid_partition(Domain{DomainKind::sphere}, 3, 2), std::invalid_argument);
+}
+
+TEST(BoxPartition, SlabsOfUnevenWidth) {
+  const double L = Domain{}.length();
+  const BoxPartition b = box_partition(Domain{}, 2, {2, 1, 1}, {std::vector<double>{0.0, 1.0, L}, {0.0, L}, {}});
+  EXPECT_EQ(b.owner({0.5, 3.0, 0.0}), 0);
+  EXPECT_EQ(b.owner({1.0, 3.0, 0.0}), 1);  // a face belongs to the slab above it
+  EXPECT_EQ(b.owner({L, 3.0, 0.0}), 1);    // the domain's end to the last slab
+  EXPECT_DOUBLE_EQ(b.lo(1, 0), 1.0);
+  EXPECT_NEAR(b.distance({L - 0.25, 3.0, 0.0}, 0), 0.25, 1e-12);  // through the periodic image
+  EXPECT_THROW(box_partition(Domain{}, 2, {2, 1, 1}, {std::vector<double>{0.0, 1.0}, {0.0, L}, {}}),
+               std::invalid_argument);
+  EXPECT_THROW(box_partition(Domain{}, 2, {2, 1, 1}, {std::vector<double>{0.0, 4.0, 3.0}, {0.0, L}, {}}),
+               std::invalid_argument);
+}
+
+// The boxes of `run`'s distributed tokens follow the PDE grid's decomposition: every node a
+// rank owns lies in its own box (torus: at its node; box: at its cell centre).
+TEST(BoxPartition, GridAlignedBoxesHoldTheirRanksNodes) {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  for (const Domain domain : {Domain{DomainKind::torus}, Domain{DomainKind::box}})
+    for (const std::vector<int>& nodes : {std::vector<int>{24, 20}, std::vector<int>{9, 8, 7}}) {
+      const Grid grid(MPI_COMM_WORLD, nodes, domain);
+      const BoxPartition boxes = grid_aligned_partition(grid);
+      EXPECT_EQ(boxes.ranks(), ranks());
+      std::array<int, 3> start{}, count{};
+      grid.owned(start, count);
+      int outside = 0;
+      for (int k = start[2]; k < start[2] + count[2]; ++k)
+        for (int j = start[1]; j < start[1] + count[1]; ++j)
+          for (int i = start[0]; i < start[0] + count[0]; ++i) {
+            const int index[3] = {i, j, k};
+            std::array<double, 3> x{};
+            for (int d = 0; d < grid.dim(); ++d) x[static_cast<std::size_t>(d)] = grid.coordinate(d, index[d]);
+            outside += boxes.owner(x) != rank;
+          }
+      EXPECT_EQ(outside, 0) << domain.name() << " " << nodes.size() << "D, rank " << rank;
+    }
 }
 
 TEST(DistributedTruncatedKernel, TokensOutsideTheirBoxAreRejectedOnEveryRank) {

@@ -29,6 +29,28 @@ TEST(Sampler, QuasiMomentsIn1DAnd3D) {
   }
 }
 
+// Chunked sampling (distributed tokens keep their own box's tokens chunk by chunk) draws the
+// very same sequence: rejection sampling of a non-uniform density and the mapped lattice.
+TEST(Sampler, ChunksAreTheWholeSampleInOrder) {
+  const Density p("exp(0.5*cos(x - y))", 2);
+  for (const Sampler sampler : {Sampler::random, Sampler::quasi}) {
+    const Tokens whole = sample_tokens(p, 2003, 5, sampler);
+    for (const std::size_t chunk : {std::size_t{7}, std::size_t{1000}, std::size_t{5000}}) {
+      Tokens joined;
+      std::size_t next = 0;
+      sample_token_chunks(p, 2003, 5, sampler, chunk, [&](std::size_t first, Tokens& t) {
+        EXPECT_EQ(first, next);
+        EXPECT_LE(t.size(), chunk);
+        next += t.size();
+        for (int d = 0; d < 2; ++d) joined.coord[d].insert(joined.coord[d].end(), t.coord[d].begin(), t.coord[d].end());
+      });
+      EXPECT_EQ(next, 2003u);
+      EXPECT_EQ(joined.coord[0], whole.coord[0]) << "chunk " << chunk;
+      EXPECT_EQ(joined.coord[1], whole.coord[1]) << "chunk " << chunk;
+    }
+  }
+}
+
 TEST(Density, NormalizesToOne) {
   const Density p("1 + 0.5*sin(x)*cos(y)", 2);
   EXPECT_NEAR(p.integral(), torus_period * torus_period, 1e-9);

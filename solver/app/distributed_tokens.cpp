@@ -1,0 +1,171 @@
+#include "solver/app/distributed_tokens.hpp"
+
+#include <petscdmda.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+#include <stdexcept>
+
+#include "postprocess/tables.hpp"
+
+namespace attnpde {
+
+BoxPartition grid_aligned_partition(const Grid& grid) {
+  PetscInt procs[3] = {1, 1, 1};
+  ATTNPDE_PETSC(DMDAGetInfo(grid.dm(), nullptr, nullptr, nullptr, nullptr, &procs[0], &procs[1], &procs[2], nullptr,
+                            nullptr, nullptr, nullptr, nullptr, nullptr));
+  const PetscInt* ranges[3] = {nullptr, nullptr, nullptr};
+  ATTNPDE_PETSC(DMDAGetOwnershipRanges(grid.dm(), &ranges[0], &ranges[1], &ranges[2]));
+  std::array<int, 3> process_grid{1, 1, 1};
+  std::array<std::vector<double>, 3> cuts;
+  for (int d = 0; d < grid.dim(); ++d) {
+    const auto du = static_cast<std::size_t>(d);
+    process_grid[du] = static_cast<int>(procs[d]);
+    // Node i sits at i h (torus) and cell i starts at i h (box): slab c starts at the first
+    // node of process column c. The last face is the domain's end, not n h rounded.
+    long first = 0;
+    for (PetscInt c = 0; c < procs[d]; ++c) {
+      cuts[du].push_back(static_cast<double>(first) * grid.spacing()[du]);
+      first += ranges[d][c];
+    }
+    cuts[du].push_back(grid.domain().length());
+  }
+  return box_partition(grid.domain(), grid.dim(), process_grid, std::move(cuts));
+}
+
+OwnedTokens sample_owned(const Problem& problem, long n, std::uint64_t seed, const BoxPartition& boxes, MPI_Comm comm) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  const Case& c = problem.config();
+  OwnedTokens o;
+  o.tokens.dim = c.dim;
+  o.tokens.domain = problem.domain();
+  const std::size_t chunk = std::size_t{1} << 16;
+  sample_token_chunks(
+      problem.density(), static_cast<std::size_t>(n), seed, c.sampler, chunk, [&](std::size_t first, Tokens& t) {
+        for (std::size_t j = 0; j < t.size(); ++j) {
+          if (boxes.owner(t.point(j)) != rank) continue;
+          for (int d = 0; d < t.dim; ++d)
+            o.tokens.coord[static_cast<std::size_t>(d)].push_back(t.coord[static_cast<std::size_t>(d)][j]);
+          o.ids.push_back(static_cast<long>(first + j));
+        }
+      });
+  for (auto& x : o.tokens.coord) x.shrink_to_fit();
+  o.ids.shrink_to_fit();
+  return o;
+}
+
+std::unique_ptr<AttentionKernel> make_distributed_kernel(const Problem& problem, const OwnedTokens& owned, double sigma,
+                                                         int layers, const BoxPartition& boxes, MPI_Comm comm) {
+  long total = static_cast<long>(owned.ids.size());
+  MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_LONG, MPI_SUM, comm);
+  if (problem.choose_kernel(total, sigma, layers) == KernelChoice::truncated)
+    return std::make_unique<DistributedKernel>(std::make_unique<DistributedTruncatedKernel>(
+        owned.tokens, owned.ids, problem.score(sigma), problem.config().cutoff, boxes, comm));
+  return std::make_unique<DistributedKernel>(
+      std::make_unique<DistributedDenseKernel>(owned.tokens, owned.ids, problem.score(sigma), comm));
+}
+
+Json distributed_kernel_json(const DistributedKernel& kernel, const std::vector<double>& weights) {
+  const MPI_Comm comm = kernel.row_comm();
+  int ranks = 1;
+  MPI_Comm_size(comm, &ranks);
+  const auto* tk = kernel.truncated();
+  // Owned and halo tokens: smallest and largest over the ranks (as -min, max).
+  double counts[4] = {-static_cast<double>(kernel.size()), static_cast<double>(kernel.size()),
+                      tk ? -static_cast<double>(tk->halo()) : 0.0, tk ? static_cast<double>(tk->halo()) : 0.0};
+  MPI_Allreduce(MPI_IN_PLACE, counts, 4, MPI_DOUBLE, MPI_MAX, comm);
+  Json kern = Json::object()
+                  .set("kind", kernel.name())
+                  .set("tokens", "distributed")
+                  .set("ranks", ranks)
+                  .set("owned_tokens_min", -counts[0])
+                  .set("owned_tokens_max", counts[1]);
+  if (!tk) return kern;
+  long nonzeros = tk->local().nonzeros();
+  double build = tk->local().build_seconds();
+  MPI_Allreduce(MPI_IN_PLACE, &nonzeros, 1, MPI_LONG, MPI_SUM, comm);
+  MPI_Allreduce(MPI_IN_PLACE, &build, 1, MPI_DOUBLE, MPI_MAX, comm);
+  const double bound = tk->neglected_bound(weights.empty() ? nullptr : weights.data());
+  return kern.set("halo_tokens_min", -counts[2])
+      .set("halo_tokens_max", counts[3])
+      .set("cutoff", tk->local().cutoff())
+      .set("nonzeros", nonzeros)
+      .set("mean_neighbours", static_cast<double>(nonzeros) / static_cast<double>(tk->total()))
+      .set("neglected_weight_bound", bound)
+      .set("neglected_weight_typical", tk->local().tail_fraction())
+      .set("weights", tk->local().float32_weights() ? "float32" : "float64")
+      .set("build_seconds", build);
+}
+
+std::string write_token_pieces(const std::string& dir, const std::string& base, const Tokens& tokens,
+                               const std::vector<long>& ids, const std::vector<NamedArray>& arrays, MPI_Comm comm) {
+  int rank = 0, ranks = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &ranks);
+  const std::vector<double> numbers(ids.begin(), ids.end());
+  std::vector<NamedArray> all = {{"token", &numbers}};
+  all.insert(all.end(), arrays.begin(), arrays.end());
+  auto piece = [&](int r) { return base + "_r" + std::to_string(r) + ".vtu"; };
+  // A failed piece is reported on every rank, so that no rank waits for the others.
+  std::string error;
+  try {
+    write_tokens_vtu(dir + "/" + piece(rank), tokens, all);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  int failed = !error.empty();
+  MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, comm);
+  if (failed) throw std::runtime_error(error.empty() ? "a token piece of another rank was not written" : error);
+  if (rank == 0) {
+    std::vector<std::string> names, files;
+    for (const auto& a : all) names.push_back(a.first);
+    for (int r = 0; r < ranks; ++r) files.push_back(piece(r));
+    write_tokens_pvtu(dir + "/" + base + ".pvtu", names, files);
+  }
+  return base + ".pvtu";
+}
+
+void write_rows_by_rank(const std::string& path, const std::vector<std::string>& columns,
+                        const std::vector<double>& rows, MPI_Comm comm) {
+  int rank = 0, ranks = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &ranks);
+  const int tag = 7;
+  // The file is opened before any rank sends, and a failure to open it stops every rank.
+  std::unique_ptr<CsvWriter> csv;
+  std::string error;
+  if (rank == 0) try {
+      csv = std::make_unique<CsvWriter>(path, columns);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  int failed = !error.empty() || rows.size() > static_cast<std::size_t>(std::numeric_limits<int>::max());
+  MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, comm);
+  if (failed) throw std::runtime_error(error.empty() ? "cannot write " + path + " from every rank" : error);
+  if (rank != 0) {
+    long count = static_cast<long>(rows.size());
+    MPI_Send(&count, 1, MPI_LONG, 0, tag, comm);
+    MPI_Send(rows.data(), static_cast<int>(count), MPI_DOUBLE, 0, tag, comm);
+    return;
+  }
+  const std::size_t width = columns.size();
+  std::vector<double> block = rows, row(width);
+  for (int r = 0; r < ranks; ++r) {
+    if (r > 0) {
+      long count = 0;
+      MPI_Recv(&count, 1, MPI_LONG, r, tag, comm, MPI_STATUS_IGNORE);
+      block.resize(static_cast<std::size_t>(count));
+      MPI_Recv(block.data(), static_cast<int>(count), MPI_DOUBLE, r, tag, comm, MPI_STATUS_IGNORE);
+    }
+    for (std::size_t k = 0; k + width <= block.size(); k += width) {
+      std::copy(block.begin() + static_cast<std::ptrdiff_t>(k), block.begin() + static_cast<std::ptrdiff_t>(k + width),
+                row.begin());
+      csv->row(row);
+    }
+  }
+  csv->close();
+}
+
+}  // namespace attnpde
