@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <random>
 #include <stdexcept>
 
@@ -85,32 +86,47 @@ void sample_token_chunks(const Density& p, std::size_t n, std::uint64_t seed, Sa
     return;
   }
 
-  // Quasi: shifted rank-1 lattice mapped through the inverse Rosenblatt transform.
-  if (n >= (std::size_t{1} << 32)) throw std::invalid_argument("the quasi sampler supports N < 2^32");
-  if (!t.domain.periodic() && !uniform)
-    throw std::invalid_argument("the quasi sampler needs a uniform density in the box");
-  const InverseRosenblatt transform(p);
-  const auto g = korobov_vector(n, dim);
-  std::array<double, 3> shift{};
-  for (int d = 0; d < dim; ++d) shift[d] = uniform01(rng);
+  const LatticeTokens lattice(p, n, seed);
   for (std::size_t first = 0; first < n; first += chunk) {
-    const std::size_t size = std::min(chunk, n - first);
-    for (int d = 0; d < dim; ++d) t.coord[d].resize(size);
-    const auto count = static_cast<std::ptrdiff_t>(size);
-#pragma omp parallel for schedule(static)
-    for (std::ptrdiff_t i = 0; i < count; ++i) {
-      const std::uint64_t k = first + static_cast<std::uint64_t>(i);
-      double u[3] = {0, 0, 0};
-      for (int d = 0; d < dim; ++d) {
-        // k g_d mod n without overflow: (k mod n)(g_d) < 2^64 for n < 2^32.
-        const std::uint64_t r = (k * g[d]) % n;
-        const double v = static_cast<double>(r) / static_cast<double>(n) + shift[d];
-        u[d] = v - std::floor(v);
-      }
-      const auto y = uniform ? std::array<double, 3>{length * u[0], length * u[1], length * u[2]} : transform.map(u);
-      for (int d = 0; d < dim; ++d) t.coord[d][static_cast<std::size_t>(i)] = y[d] < length ? y[d] : 0.0;
-    }
+    lattice.map(first, std::min(n, first + chunk), t);
     emit(first, t);
+  }
+}
+
+LatticeTokens::LatticeTokens(const Density& p, std::size_t n, std::uint64_t seed)
+    : n_(n), dim_(p.dim()), domain_(p.domain()), uniform_(p.is_uniform()) {
+  if (n >= (std::size_t{1} << 32)) throw std::invalid_argument("the quasi sampler supports N < 2^32");
+  if (!domain_.periodic() && !uniform_)
+    throw std::invalid_argument("the quasi sampler needs a uniform density in the box");
+  if (!uniform_) transform_ = std::make_unique<InverseRosenblatt>(p);
+  g_ = korobov_vector(n, dim_);
+  std::mt19937_64 rng(seed);
+  for (int d = 0; d < dim_; ++d) shift_[static_cast<std::size_t>(d)] = uniform01(rng);
+}
+
+LatticeTokens::~LatticeTokens() = default;
+
+void LatticeTokens::map(std::size_t lo, std::size_t hi, Tokens& out) const {
+  const double length = domain_.length();
+  const int dim = dim_;
+  out.dim = dim;
+  out.domain = domain_;
+  for (int d = 0; d < dim; ++d) out.coord[static_cast<std::size_t>(d)].resize(hi - lo);
+  const auto count = static_cast<std::ptrdiff_t>(hi - lo);
+#pragma omp parallel for schedule(static)
+  for (std::ptrdiff_t i = 0; i < count; ++i) {
+    const std::uint64_t k = lo + static_cast<std::uint64_t>(i);
+    double u[3] = {0, 0, 0};
+    for (int d = 0; d < dim; ++d) {
+      // k g_d mod n without overflow: (k mod n)(g_d) < 2^64 for n < 2^32.
+      const std::uint64_t r = (k * g_[static_cast<std::size_t>(d)]) % n_;
+      const double v = static_cast<double>(r) / static_cast<double>(n_) + shift_[static_cast<std::size_t>(d)];
+      u[d] = v - std::floor(v);
+    }
+    const auto y = transform_ ? transform_->map(u) : std::array<double, 3>{length * u[0], length * u[1], length * u[2]};
+    for (int d = 0; d < dim; ++d)
+      out.coord[static_cast<std::size_t>(d)][static_cast<std::size_t>(i)] =
+          y[static_cast<std::size_t>(d)] < length ? y[static_cast<std::size_t>(d)] : 0.0;
   }
 }
 

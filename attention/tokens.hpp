@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 namespace attnpde {
 
 class Density;
+class InverseRosenblatt;
 
 struct Tokens {
   int dim = 0;
@@ -47,6 +49,25 @@ Tokens sample_tokens(const Density& p, std::size_t n, std::uint64_t seed, Sample
 /// rank keeps only the tokens it owns in O(chunk) extra memory.
 void sample_token_chunks(const Density& p, std::size_t n, std::uint64_t seed, Sampler sampler, std::size_t chunk,
                          const std::function<void(std::size_t first, Tokens& tokens)>& emit);
+
+/// Tokens of the quasi sampler computed by their numbers: map(lo, hi, out) gives tokens
+/// lo .. hi - 1 of sample_tokens(p, n, seed, Sampler::quasi), threads over the range, so that
+/// ranks can share the mapping of one sequence.
+class LatticeTokens {
+ public:
+  LatticeTokens(const Density& p, std::size_t n, std::uint64_t seed);
+  ~LatticeTokens();
+  void map(std::size_t lo, std::size_t hi, Tokens& out) const;
+
+ private:
+  std::size_t n_;
+  int dim_;
+  Domain domain_;
+  bool uniform_;
+  std::unique_ptr<const InverseRosenblatt> transform_;  // null for a uniform density
+  std::vector<std::uint64_t> g_;
+  std::array<double, 3> shift_{};
+};
 
 /// 53-bit uniform double in [0, 1) from one 64-bit draw (portable across standard
 /// libraries, unlike std::uniform_real_distribution).

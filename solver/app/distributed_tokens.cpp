@@ -34,6 +34,69 @@ BoxPartition grid_aligned_partition(const Grid& grid) {
   return box_partition(grid.domain(), grid.dim(), process_grid, std::move(cuts));
 }
 
+namespace {
+
+// Appends tokens[j] (number first + j) to o when this rank owns it.
+void keep_own(const BoxPartition& boxes, int rank, std::size_t first, const Tokens& t, OwnedTokens& o) {
+  for (std::size_t j = 0; j < t.size(); ++j) {
+    if (boxes.owner(t.point(j)) != rank) continue;
+    for (int d = 0; d < t.dim; ++d)
+      o.tokens.coord[static_cast<std::size_t>(d)].push_back(t.coord[static_cast<std::size_t>(d)][j]);
+    o.ids.push_back(static_cast<long>(first + j));
+  }
+}
+
+// The quasi sampler's sequence mapped by all ranks together: of each block of the sequence
+// rank r maps the r-th share and sends every token to its owner (number and coordinates);
+// what a rank receives comes from the ranks in turn, so the numbers stay increasing.
+void share_lattice(const Problem& problem, std::size_t n, std::uint64_t seed, const BoxPartition& boxes, MPI_Comm comm,
+                   OwnedTokens& o) {
+  int rank = 0, ranks = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &ranks);
+  const auto size = static_cast<std::size_t>(ranks), me = static_cast<std::size_t>(rank);
+  const int dim = problem.config().dim, stride = dim + 1;
+  const LatticeTokens lattice(problem.density(), n, seed);
+  const std::size_t block = (std::size_t{1} << 16) * size;
+  Tokens t;
+  std::vector<std::vector<double>> to(size);
+  std::vector<double> send, recv;
+  std::vector<int> send_counts(size), send_offsets(size), recv_counts(size), recv_offsets(size);
+  for (std::size_t first = 0; first < n; first += block) {
+    const std::size_t m = std::min(block, n - first);
+    const std::size_t lo = first + m * me / size, hi = first + m * (me + 1) / size;
+    lattice.map(lo, hi, t);
+    for (auto& v : to) v.clear();
+    for (std::size_t j = 0; j < t.size(); ++j) {
+      auto& v = to[static_cast<std::size_t>(boxes.owner(t.point(j)))];
+      v.push_back(static_cast<double>(lo + j));
+      for (int d = 0; d < dim; ++d) v.push_back(t.coord[static_cast<std::size_t>(d)][j]);
+    }
+    send.clear();
+    for (std::size_t r = 0; r < size; ++r) {
+      send_offsets[r] = static_cast<int>(send.size());
+      send_counts[r] = static_cast<int>(to[r].size());
+      send.insert(send.end(), to[r].begin(), to[r].end());
+    }
+    MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, comm);
+    int received = 0;
+    for (std::size_t r = 0; r < size; ++r) {
+      recv_offsets[r] = received;
+      received += recv_counts[r];
+    }
+    recv.resize(static_cast<std::size_t>(received));
+    MPI_Alltoallv(send.data(), send_counts.data(), send_offsets.data(), MPI_DOUBLE, recv.data(), recv_counts.data(),
+                  recv_offsets.data(), MPI_DOUBLE, comm);
+    for (std::size_t k = 0; k < recv.size(); k += static_cast<std::size_t>(stride)) {
+      o.ids.push_back(static_cast<long>(recv[k]));
+      for (int d = 0; d < dim; ++d)
+        o.tokens.coord[static_cast<std::size_t>(d)].push_back(recv[k + 1 + static_cast<std::size_t>(d)]);
+    }
+  }
+}
+
+}  // namespace
+
 OwnedTokens sample_owned(const Problem& problem, long n, std::uint64_t seed, const BoxPartition& boxes, MPI_Comm comm) {
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
@@ -41,16 +104,15 @@ OwnedTokens sample_owned(const Problem& problem, long n, std::uint64_t seed, con
   OwnedTokens o;
   o.tokens.dim = c.dim;
   o.tokens.domain = problem.domain();
-  const std::size_t chunk = std::size_t{1} << 16;
-  sample_token_chunks(
-      problem.density(), static_cast<std::size_t>(n), seed, c.sampler, chunk, [&](std::size_t first, Tokens& t) {
-        for (std::size_t j = 0; j < t.size(); ++j) {
-          if (boxes.owner(t.point(j)) != rank) continue;
-          for (int d = 0; d < t.dim; ++d)
-            o.tokens.coord[static_cast<std::size_t>(d)].push_back(t.coord[static_cast<std::size_t>(d)][j]);
-          o.ids.push_back(static_cast<long>(first + j));
-        }
-      });
+  const auto count = static_cast<std::size_t>(n);
+  if (c.sampler == Sampler::quasi) {
+    share_lattice(problem, count, seed, boxes, comm, o);
+  } else {
+    // Rejection sampling is one random stream: every rank draws it whole (cheap next to the
+    // lattice's inverse Rosenblatt map) and keeps its own tokens.
+    sample_token_chunks(problem.density(), count, seed, c.sampler, std::size_t{1} << 16,
+                        [&](std::size_t first, Tokens& t) { keep_own(boxes, rank, first, t, o); });
+  }
   for (auto& x : o.tokens.coord) x.shrink_to_fit();
   o.ids.shrink_to_fit();
   return o;
