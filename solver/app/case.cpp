@@ -249,11 +249,13 @@ Case load_case(const std::string& path, const std::vector<Override>& overrides, 
   if (c.distributed) {
     // What the distributed path computes: values of fixed tokens in the flat domains.
     const char* why = c.domain.kind != DomainKind::torus && c.domain.kind != DomainKind::box
-                          ? "needs the torus or the box (domain.kind)"
-                      : c.score != Score::metric       ? "needs the metric score (attention.score)"
-                      : c.transport != Transport::none ? "moves no tokens between ranks (attention.transport)"
-                      : c.depth != Depth::layers       ? "runs layers (attention.depth = \"layers\")"
-                                                       : nullptr;
+                          ? "need the torus or the box (domain.kind)"
+                      : c.score != Score::metric ? "need the metric score (attention.score)"
+                      : c.transport != Transport::none
+                          ? "do not move between the ranks: no token transport (attention.transport)"
+                      : c.depth != Depth::layers ? "run layers (attention.depth = \"layers\")"
+                      : c.study_spectrum         ? "measure no spectra (study.measure)"
+                                                 : nullptr;
     if (why) fail(val("tokens.distribution"), path, "tokens.distribution", std::string("distributed tokens ") + why);
   }
   // The truncated kernel's search radius must stay below half the torus period.

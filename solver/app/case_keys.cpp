@@ -105,13 +105,14 @@ std::vector<KeySpec> make_keys() {
                   R | S | Q | X | L),
              0, 9.2e18),
       choice(used(spec("tokens", "distribution", T::string, "\"replicated\"",
-                       "`run` on several MPI ranks: `replicated` (every rank holds all tokens and computes its block "
+                       "`run` and `study` on several MPI ranks: `replicated` (every rank holds all tokens and computes "
+                       "its block "
                        "of rows; any domain and option) or `distributed` (each rank holds the tokens of its box, "
                        "aligned with its part of the PDE grid: O(N / P) memory per rank; the truncated kernel "
                        "exchanges the halo within the search radius, the dense kernel gathers key blocks; the "
                        "attention values equal one rank's bit for bit; token outputs carry a `token` number; torus "
-                       "or box, metric score, layers, no transport)."),
-                  R),
+                       "or box, metric score, layers, no transport, no spectrum study)."),
+                  R | S),
              {"replicated", "distributed"}),
       choice(used(spec("attention", "score", T::string, "\"metric\"",
                        "Score rho: `metric` = d_M(x, y)^beta; `dot` = -x^T B y at temperature eps. In `space` "

@@ -13,6 +13,7 @@
 #include "attention/constants.hpp"
 #include "postprocess/tables.hpp"
 #include "solver/app/case.hpp"
+#include "solver/app/distributed_tokens.hpp"
 #include "solver/app/progress.hpp"
 #include "solver/app/study_journal.hpp"
 #include "solver/app/transport_command.hpp"
@@ -218,6 +219,13 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
     return reference.emplace(sigma, std::move(per_component)).first->second;
   };
 
+  // Distributed tokens: every point's tokens in boxes aligned with the grid's ranges.
+  std::optional<BoxPartition> boxes;
+  if (c.distributed) {
+    if (!grid) grid.emplace(PETSC_COMM_WORLD, c.grid, prob.grid_domain());
+    boxes = grid_aligned_partition(*grid);
+  }
+
   const long total = static_cast<long>(plan.size()) * c.study_seeds;
   Progress progress("study point", total, s.quiet || !root);
   StudyResult result;
@@ -246,6 +254,7 @@ StudyResult run_study(const Case& c, const RunSettings& s) {
       spec.layers = layers_for(pt.sigma);
       spec.seed = c.seed + static_cast<std::uint64_t>(rep);
       spec.on_path = pt.on_path;
+      spec.boxes = boxes ? &*boxes : nullptr;
       const std::uint64_t key = point_key(c, spec);
       // Ranks agree on whether the point is stored (only rank 0 reads the journal).
       const PointResult* stored = journal.find(key);

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Tokens distributed over ranks in `attnpde run` (tokens.distribution = "distributed"): on 1, 2
-# and 4 ranks (oversubscribed) the tokens and the attention values equal the replicated
-# one-rank run's bit for bit, for the truncated and the dense kernel, on the torus and in the
-# box, with the softmax, alpha and Sinkhorn normalizations, float64 and float32; the errors
-# agree to 1e-9 relative (the PDE grid is split too: agreement to the solver tolerance); the
-# token frames are pieces of one .pvtu cloud that VTK reads back whole; the combinations the
-# distributed path does not run are refused with exit code 2.
+# Tokens distributed over ranks in `attnpde run` and `study` (tokens.distribution =
+# "distributed"): on 1, 2 and 4 ranks (oversubscribed) the tokens and the attention values
+# equal the replicated one-rank run's bit for bit, for the truncated and the dense kernel, on
+# the torus and in the box, with the softmax, alpha and Sinkhorn normalizations, float64 and
+# float32, quasi and random tokens; the errors agree to 1e-9 relative (the PDE grid is split
+# too: agreement to the solver tolerance), and so do a study's points; the token frames are
+# pieces of one .pvtu cloud that VTK reads back whole; the combinations the distributed path
+# does not run are refused with exit code 2 and no output.
 set -euo pipefail
 attnpde=$1
 source_dir=$2
@@ -52,6 +53,20 @@ check box2d_neumann "$box --set attention.normalization=sinkhorn" 4 "2 4" box_si
 check torus3d_metric "--set tokens.n=1500 --set attention.layers=4 --set pde.grid=[16,16,16] --set output.vtk=false \
   --set attention.kernel=truncated --set density.sampler=random" 5 "4" torus3d
 
+# A study: every point of 2 distributed ranks equals the replicated one-rank study's (errors
+# to 1e-9 relative).
+sargs=(study "$source_dir/cases/torus2d_study.toml" --quiet --threads 1 --set 'study.n=[1000, 2000]'
+       --set 'study.sigma=[0.3, 0.22]' --set study.seeds=1 --set 'pde.grid=[64,64]' --set study.time=0.05
+       --set attention.kernel=truncated)
+"$attnpde" "${sargs[@]}" --out "$work/study_r"
+mpirun -n 2 "$attnpde" "${sargs[@]}" --set tokens.distribution=distributed --out "$work/study_2"
+paste -d, <(tail -n +2 "$work/study_r/summary.csv") <(tail -n +2 "$work/study_2/summary.csv") | awk -F, '
+  { for (k = 1; k <= 10; ++k) {
+      a = $k; b = $(k + NF / 2); d = a - b; if (d < 0) d = -d
+      if (d > 1e-9 * (a < 0 ? -a : a)) { printf "study row %d column %d: %.17g vs %.17g\n", NR, k, a, b; bad = 1 } } }
+  END { if (NR < 4) { print "study: " NR " points"; bad = 1 }; exit bad }'
+echo "study: 1 rank replicated = 2 ranks distributed"
+
 # The frames: one .pvtu per frame whose pieces VTK reads back as all tokens.
 /usr/bin/python3 - "$work/torus_truncated_4/vtk/tokens_000006.pvtu" <<'PY'
 import sys
@@ -65,11 +80,13 @@ if numbers != list(range(1200)) or cloud.GetPointData().GetArray("u_attn") is No
     sys.exit("the pieces of %s do not hold tokens 0 .. 1199 once each" % sys.argv[1])
 PY
 
-# Refused: the sphere, token transport, continuous depth (exit code 2, the key named).
-for bad in "sphere1_density.toml:" "torus2d_metric.toml:--set attention.transport=attract" \
-           "torus2d_metric.toml:--set attention.depth=continuous"; do
+# Refused: the sphere, token transport, continuous depth, spectrum studies (exit code 2, the
+# key named).
+for bad in "run sphere1_density.toml:" "run torus2d_metric.toml:--set attention.transport=attract" \
+           "run torus2d_metric.toml:--set attention.depth=continuous" "study torus2d_study.toml:--set study.measure=spectrum"; do
   set +e
-  "$attnpde" run "$source_dir/cases/${bad%%:*}" --quiet ${bad#*:} --set tokens.distribution=distributed \
+  command=${bad%% *} bad=${bad#* }
+  "$attnpde" "$command" "$source_dir/cases/${bad%%:*}" --quiet ${bad#*:} --set tokens.distribution=distributed \
     --out "$work/bad" 2> "$work/err"
   code=$?
   set -e
