@@ -7,8 +7,15 @@ namespace attnpde {
 void apply_components(const AttentionKernel& kernel, const double* u, double* out, std::size_t total,
                       const double* weights) {
   const std::size_t n = kernel.size();
-  if (n == 0 || total % n != 0) throw std::invalid_argument("values are not a whole number of components");
-  for (std::size_t k = 0; k < total; k += n) kernel.apply(u + k, out + k, nullptr, weights);
+  int ranks = 1;
+  MPI_Comm_size(kernel.row_comm(), &ranks);
+  if (ranks == 1 && (n == 0 || total % n != 0))
+    throw std::invalid_argument("values are not a whole number of components");
+  // Distributed tokens: a rank without tokens still takes part in every component's
+  // (collective) application.
+  unsigned long components = n ? total / n : 0;
+  if (ranks > 1) MPI_Allreduce(MPI_IN_PLACE, &components, 1, MPI_UNSIGNED_LONG, MPI_MAX, kernel.row_comm());
+  for (std::size_t k = 0; k < components; ++k) kernel.apply(u + k * n, out + k * n, nullptr, weights);
 }
 
 RowSplitKernel::RowSplitKernel(std::unique_ptr<AttentionKernel> inner, MPI_Comm comm)

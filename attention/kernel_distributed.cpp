@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -45,6 +46,20 @@ int BoxPartition::owner(const std::array<double, 3>& x) const {
     r = r * g + c;
   }
   return r;
+}
+
+double BoxPartition::box_gap(int r, int s) const {
+  double sum = 0.0;
+  for (int d = 0; d < dim; ++d) {
+    const double a = lo(r, d), b = hi(r, d), c = lo(s, d), e = hi(s, d);
+    double g = std::max({c - b, a - e, 0.0});
+    if (domain.periodic()) {
+      const double L = domain.length();
+      g = std::min({g, std::max({c + L - b, a - e - L, 0.0}), std::max({c - L - b, a - e + L, 0.0})});
+    }
+    sum += g * g;
+  }
+  return std::sqrt(sum);
 }
 
 double BoxPartition::distance(const std::array<double, 3>& x, int r) const {
@@ -138,11 +153,15 @@ DistributedTruncatedKernel::DistributedTruncatedKernel(const Tokens& owned, std:
   // The halo lists: each owned token goes to every other rank whose box is within the
   // search radius (a relative margin for the rounding of the box faces).
   const double radius = search_radius(score.metric, score.sigma, cutoff) * (1.0 + 1e-9);
+  // Only the boxes within the radius of this rank's box can take its tokens.
+  std::vector<int> near;
+  for (int r = 0; r < size; ++r)
+    if (r != rank && boxes.box_gap(rank, r) < radius) near.push_back(r);
   std::vector<std::vector<int>> to(static_cast<std::size_t>(size));
   for (std::size_t j = 0; j < owned_; ++j) {
     const auto x = owned.point(j);
-    for (int r = 0; r < size; ++r)
-      if (r != rank && boxes.distance(x, r) < radius) to[static_cast<std::size_t>(r)].push_back(static_cast<int>(j));
+    for (const int r : near)
+      if (boxes.distance(x, r) < radius) to[static_cast<std::size_t>(r)].push_back(static_cast<int>(j));
   }
   send_counts_.assign(static_cast<std::size_t>(size), 0);
   send_offsets_.assign(static_cast<std::size_t>(size), 0);
@@ -160,6 +179,33 @@ DistributedTruncatedKernel::DistributedTruncatedKernel(const Tokens& owned, std:
     recv_offsets_[static_cast<std::size_t>(r)] = received;
     received += recv_counts_[static_cast<std::size_t>(r)];
   }
+  // Applications exchange halo values with the adjacent ranks only (a neighbourhood
+  // collective over a graph of the ranks that send or receive anything), in the same layout
+  // as an exchange with every rank: senders in rank order.
+  std::vector<int> sources, destinations;
+  for (int r = 0; r < size; ++r) {
+    const auto ru = static_cast<std::size_t>(r);
+    if (recv_counts_[ru] > 0) {
+      sources.push_back(r);
+      graph_recv_counts_.push_back(recv_counts_[ru]);
+      graph_recv_offsets_.push_back(recv_offsets_[ru]);
+    }
+    if (send_counts_[ru] > 0) {
+      destinations.push_back(r);
+      graph_send_counts_.push_back(send_counts_[ru]);
+      graph_send_offsets_.push_back(send_offsets_[ru]);
+    }
+  }
+  MPI_Comm graph = MPI_COMM_NULL;
+  MPI_Dist_graph_create_adjacent(comm, static_cast<int>(sources.size()), sources.data(), MPI_UNWEIGHTED,
+                                 static_cast<int>(destinations.size()), destinations.data(), MPI_UNWEIGHTED,
+                                 MPI_INFO_NULL, 0, &graph);
+  graph_ = std::shared_ptr<MPI_Comm>(new MPI_Comm(graph), [](MPI_Comm* c) {
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (!finalized && *c != MPI_COMM_NULL) MPI_Comm_free(c);
+    delete c;
+  });
 
   // The halo's numbers and coordinates, one coordinate at a time.
   local_.dim = owned.dim;
@@ -168,8 +214,9 @@ DistributedTruncatedKernel::DistributedTruncatedKernel(const Tokens& owned, std:
   part_.global_id.resize(owned_ + static_cast<std::size_t>(received));
   std::vector<long> send_ids(send_index_.size());
   for (std::size_t k = 0; k < send_index_.size(); ++k) send_ids[k] = ids_[static_cast<std::size_t>(send_index_[k])];
-  MPI_Alltoallv(send_ids.data(), send_counts_.data(), send_offsets_.data(), MPI_LONG, part_.global_id.data() + owned_,
-                recv_counts_.data(), recv_offsets_.data(), MPI_LONG, comm);
+  MPI_Neighbor_alltoallv(send_ids.data(), graph_send_counts_.data(), graph_send_offsets_.data(), MPI_LONG,
+                         part_.global_id.data() + owned_, graph_recv_counts_.data(), graph_recv_offsets_.data(),
+                         MPI_LONG, *graph_);
   for (int d = 0; d < owned.dim; ++d)
     gather(owned.coord[static_cast<std::size_t>(d)].data(), local_.coord[static_cast<std::size_t>(d)]);
   part_.total = total;
@@ -183,8 +230,9 @@ void DistributedTruncatedKernel::gather(const double* owned_values, std::vector<
   for (std::size_t k = 0; k < send.size(); ++k) send[k] = owned_values[send_index_[k]];
   local_values.resize(owned_ + static_cast<std::size_t>(recv_offsets_.back() + recv_counts_.back()));
   std::copy(owned_values, owned_values + owned_, local_values.begin());
-  MPI_Alltoallv(send.data(), send_counts_.data(), send_offsets_.data(), MPI_DOUBLE, local_values.data() + owned_,
-                recv_counts_.data(), recv_offsets_.data(), MPI_DOUBLE, comm_);
+  MPI_Neighbor_alltoallv(send.data(), graph_send_counts_.data(), graph_send_offsets_.data(), MPI_DOUBLE,
+                         local_values.data() + owned_, graph_recv_counts_.data(), graph_recv_offsets_.data(),
+                         MPI_DOUBLE, *graph_);
 }
 
 double DistributedTruncatedKernel::neglected_bound(const double* w) const {

@@ -3,9 +3,10 @@
 // each rank keeps only the tokens of its box of the domain and, as a halo, the other ranks'
 // tokens within the search radius of that box (on the torus through the periodic images),
 // so memory per rank is O(N / P + halo) instead of O(N). An application exchanges only the
-// halo's values (MPI_Alltoallv with the lists fixed at construction). Every row is summed in
-// the order of its columns' token numbers, as in the kernel of all tokens on one rank, so the
-// owned rows equal that kernel's rows bit for bit whatever the number of ranks.
+// halo's values, with the adjacent ranks only (MPI_Neighbor_alltoallv over a graph fixed at
+// construction). Every row is summed in the order of its columns' token numbers, as in the
+// kernel of all tokens on one rank, so the owned rows equal that kernel's rows bit for bit
+// whatever the number of ranks.
 //
 // The halo criterion: a token is sent to rank r when its Euclidean distance to r's box is
 // below the search radius cutoff sigma / sqrt(lambda_min(M)), which holds the d_M ball of
@@ -45,6 +46,9 @@ struct BoxPartition {
   int owner(const std::array<double, 3>& x) const;
   /// Euclidean distance from x to rank r's box (minimum over periodic images on the torus).
   double distance(const std::array<double, 3>& x, int r) const;
+  /// Euclidean distance between the boxes of ranks r and s (0 when they touch), a lower
+  /// bound of distance(x, s) for every x in r's box.
+  double box_gap(int r, int s) const;
 };
 
 /// The torus [0, 2 pi)^dim or the box [0, 1]^dim cut into `ranks` boxes on a process grid
@@ -93,7 +97,10 @@ class DistributedTruncatedKernel {
   TruncatedPart part_;
   std::unique_ptr<TruncatedKernel> kernel_;
   std::vector<int> send_index_;  // owned token of each value sent, grouped by rank
-  std::vector<int> send_counts_, send_offsets_, recv_counts_, recv_offsets_;
+  std::vector<int> send_counts_, send_offsets_, recv_counts_, recv_offsets_;  // per rank
+  // The same for the ranks of the neighbourhood graph only (ranks sent to / received from).
+  std::shared_ptr<MPI_Comm> graph_;
+  std::vector<int> graph_send_counts_, graph_send_offsets_, graph_recv_counts_, graph_recv_offsets_;
 };
 
 class DistributedDenseKernel {

@@ -112,21 +112,32 @@ void LatticeTokens::map(std::size_t lo, std::size_t hi, Tokens& out) const {
   out.dim = dim;
   out.domain = domain_;
   for (int d = 0; d < dim; ++d) out.coord[static_cast<std::size_t>(d)].resize(hi - lo);
-  const auto count = static_cast<std::ptrdiff_t>(hi - lo);
+  // Blocks of lattice points, each mapped by the transform's batched map.
+  constexpr std::size_t block = 64;
+  const auto blocks = static_cast<std::ptrdiff_t>((hi - lo + block - 1) / block);
 #pragma omp parallel for schedule(static)
-  for (std::ptrdiff_t i = 0; i < count; ++i) {
-    const std::uint64_t k = lo + static_cast<std::uint64_t>(i);
-    double u[3] = {0, 0, 0};
-    for (int d = 0; d < dim; ++d) {
-      // k g_d mod n without overflow: (k mod n)(g_d) < 2^64 for n < 2^32.
-      const std::uint64_t r = (k * g_[static_cast<std::size_t>(d)]) % n_;
-      const double v = static_cast<double>(r) / static_cast<double>(n_) + shift_[static_cast<std::size_t>(d)];
-      u[d] = v - std::floor(v);
+  for (std::ptrdiff_t q = 0; q < blocks; ++q) {
+    const std::size_t begin = static_cast<std::size_t>(q) * block, end = std::min(begin + block, hi - lo);
+    double u[3 * block] = {};
+    std::array<double, 3> y[block];
+    for (std::size_t i = begin; i < end; ++i) {
+      const std::uint64_t k = lo + i;
+      for (int d = 0; d < dim; ++d) {
+        // k g_d mod n without overflow: (k mod n)(g_d) < 2^64 for n < 2^32.
+        const std::uint64_t r = (k * g_[static_cast<std::size_t>(d)]) % n_;
+        const double v = static_cast<double>(r) / static_cast<double>(n_) + shift_[static_cast<std::size_t>(d)];
+        u[3 * (i - begin) + static_cast<std::size_t>(d)] = v - std::floor(v);
+      }
     }
-    const auto y = transform_ ? transform_->map(u) : std::array<double, 3>{length * u[0], length * u[1], length * u[2]};
-    for (int d = 0; d < dim; ++d)
-      out.coord[static_cast<std::size_t>(d)][static_cast<std::size_t>(i)] =
-          y[static_cast<std::size_t>(d)] < length ? y[static_cast<std::size_t>(d)] : 0.0;
+    if (transform_) {
+      transform_->map(u, y, end - begin);
+    } else {
+      for (std::size_t i = 0; i < end - begin; ++i)
+        for (std::size_t d = 0; d < 3; ++d) y[i][d] = length * u[3 * i + d];
+    }
+    for (std::size_t i = begin; i < end; ++i)
+      for (std::size_t d = 0; d < static_cast<std::size_t>(dim); ++d)
+        out.coord[d][i] = y[i - begin][d] < length ? y[i - begin][d] : 0.0;
   }
 }
 

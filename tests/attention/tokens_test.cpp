@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
+#include <vector>
 
 #include "attention/constants.hpp"
 #include "attention/density.hpp"
+#include "attention/rosenblatt.hpp"
 
 namespace attnpde {
 namespace {
@@ -47,6 +50,35 @@ TEST(Sampler, ChunksAreTheWholeSampleInOrder) {
       EXPECT_EQ(next, 2003u);
       EXPECT_EQ(joined.coord[0], whole.coord[0]) << "chunk " << chunk;
       EXPECT_EQ(joined.coord[1], whole.coord[1]) << "chunk " << chunk;
+    }
+  }
+}
+
+// The quasi sampler maps its lattice points several at a time; each point's coordinates must
+// not depend on the batch it falls in (ranks map different shares of one sequence).
+TEST(InverseRosenblatt, BatchedMapEqualsPointByPoint) {
+  for (const int dim : {1, 2, 3}) {
+    const Density p(dim == 1   ? "exp(0.7*cos(x))"
+                    : dim == 2 ? "exp(0.5*cos(x - y))"
+                               : "exp(0.3*cos(x) + 0.2*sin(y + z))",
+                    dim);
+    const InverseRosenblatt transform(p);
+    std::mt19937_64 rng(7);
+    const std::size_t count = 37;
+    std::vector<double> u(3 * count);
+    for (auto& v : u) v = uniform01(rng);
+    std::vector<std::array<double, 3>> batch(count);
+    transform.map(u.data(), batch.data(), count);
+    for (const std::size_t offset : {std::size_t{0}, std::size_t{3}}) {
+      std::vector<std::array<double, 3>> shifted(count - offset);
+      transform.map(u.data() + 3 * offset, shifted.data(), count - offset);
+      for (std::size_t i = offset; i < count; ++i) {
+        const auto one = transform.map(u.data() + 3 * i);
+        for (int d = 0; d < dim; ++d) {
+          EXPECT_EQ(batch[i][static_cast<std::size_t>(d)], one[static_cast<std::size_t>(d)]) << dim << "D point " << i;
+          EXPECT_EQ(shifted[i - offset][static_cast<std::size_t>(d)], one[static_cast<std::size_t>(d)]);
+        }
+      }
     }
   }
 }
