@@ -209,16 +209,20 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
                                                    : -std::pow(q2, half_beta) / std::pow(score.sigma, score.beta);
           row.emplace_back(j, fast_exp(logit < -700.0 ? -700.0 : logit));
         }
-        // A fixed summation order, the same in every part: by token number.
-        std::sort(row.begin(), row.end(), [&](const auto& a, const auto& b) { return id(a.first) < id(b.first); });
         if (pass == 0) {
+          // The kept weight (at least 1, the token itself), summed exactly in fixed point with
+          // 2^-40 steps (weights are in (0, 1]; up to 2^23 of them fit): the same in any order,
+          // so this pass needs no sorted rows.
           row_[static_cast<std::size_t>(o) + 1] = static_cast<long>(row.size());
-          double kept = 0.0;
-          for (const auto& e : row) kept += e.second;
+          std::int64_t kept_fixed = 0;
+          for (const auto& e : row) kept_fixed += static_cast<std::int64_t>(std::ldexp(e.second, 40));
+          const double kept = std::ldexp(static_cast<double>(kept_fixed), -40);
           delta_max =
               std::max(delta_max, (static_cast<double>(total_) - static_cast<double>(row.size())) * tail_ / kept);
           continue;
         }
+        // A fixed summation order, the same in every part: by token number.
+        std::sort(row.begin(), row.end(), [&](const auto& a, const auto& b) { return id(a.first) < id(b.first); });
         long k = row_[static_cast<std::size_t>(o)];
         for (const auto& [j, v] : row) {
           col_[static_cast<std::size_t>(k)] = rank_[static_cast<std::size_t>(j)];

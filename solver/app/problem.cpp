@@ -104,32 +104,58 @@ std::vector<double> Problem::density_values(const Tokens& t) const {
   return v;
 }
 
+namespace {
+// Tokens from which pointwise expression evaluations run on threads, each thread with its
+// own copies of the expressions (muparser objects are not thread-safe); the values do not
+// depend on the threads.
+constexpr std::size_t threaded_tokens = 4096;
+}  // namespace
+
 std::vector<double> Problem::initial_values(const Tokens& t) const {
   const std::size_t n = t.size();
   std::vector<double> u(n * u0_.size());
-  for (std::size_t k = 0; k < u0_.size(); ++k)
-    for (std::size_t j = 0; j < n; ++j) {
-      const auto x = t.point(j);
-      u[k * n + j] = u0_[k].at(x.data(), c_.dim);
+  const auto count = static_cast<std::ptrdiff_t>(n);
+  for (std::size_t k = 0; k < u0_.size(); ++k) {
+#pragma omp parallel if (n >= threaded_tokens)
+    {
+      const Expression f(u0_[k]);
+#pragma omp for schedule(static)
+      for (std::ptrdiff_t j = 0; j < count; ++j) {
+        const auto x = t.point(static_cast<std::size_t>(j));
+        u[k * n + static_cast<std::size_t>(j)] = f.at(x.data(), c_.dim);
+      }
     }
+  }
   return u;
 }
 
 std::vector<double> Problem::generator_reference(const Tokens& t) const {
   const std::size_t n = t.size();
   std::vector<double> lu(n * u0_.size());
-  for (std::size_t k = 0; k < u0_.size(); ++k)
-    for (std::size_t j = 0; j < n; ++j) {
-      const auto x = t.point(j);
-      lu[k * n + j] = c_.verify_conformal ? conformal_laplace_beltrami(u0_[k], p_expr_, c_.metric, x.data())
-                                          : generator_at(u0_[k], x.data());
+  const auto count = static_cast<std::ptrdiff_t>(n);
+  for (std::size_t k = 0; k < u0_.size(); ++k) {
+#pragma omp parallel if (n >= threaded_tokens)
+    {
+      const Expression u(u0_[k]), p(p_expr_);
+#pragma omp for schedule(static)
+      for (std::ptrdiff_t j = 0; j < count; ++j) {
+        const auto x = t.point(static_cast<std::size_t>(j));
+        lu[k * n + static_cast<std::size_t>(j)] = c_.verify_conformal
+                                                      ? conformal_laplace_beltrami(u, p, c_.metric, x.data())
+                                                      : generator_with(u, p, x.data());
+      }
     }
+  }
   return lu;
 }
 
 double Problem::generator_at(const Expression& u, const double* x) const {
-  return domain().kind == DomainKind::sphere ? sphere_generator(u, p_expr_, gamma_, x, c_.dim)
-                                             : continuum_generator(u, p_expr_, G_, gamma_, x, c_.dim);
+  return generator_with(u, p_expr_, x);
+}
+
+double Problem::generator_with(const Expression& u, const Expression& p, const double* x) const {
+  return domain().kind == DomainKind::sphere ? sphere_generator(u, p, gamma_, x, c_.dim)
+                                             : continuum_generator(u, p, G_, gamma_, x, c_.dim);
 }
 
 KernelChoice automatic_kernel(const Case& c, double p_max, long n, double sigma, double applications) {

@@ -96,6 +96,9 @@ class Problem {
   std::vector<double> density_values(const Tokens& t) const;
   /// L_gamma u at the point x of the domain (flat, or the sphere's, section 9).
   double generator_at(const Expression& u, const double* x) const;
+  /// L_gamma u at x with the density expression p (a copy of density_expression() for
+  /// another thread).
+  double generator_with(const Expression& u, const Expression& p, const double* x) const;
   /// L_gamma u0 at the tokens (continuum reference of T1), component by component.
   std::vector<double> generator_reference(const Tokens& t) const;
   /// The attention kernel of these tokens: attention.kernel, or for "auto" the rule of
