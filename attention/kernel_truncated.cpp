@@ -38,22 +38,35 @@ Cloud make_cloud(const Tokens& t, double radius) {
   c.dim = t.dim;
   const std::size_t n = t.size();
   const int shifts = t.domain.periodic() ? static_cast<int>(std::pow(3, t.dim)) : 1;
-  for (int s = 0; s < shifts; ++s) {
-    // Shift s in {-1, 0, 1}^dim (base 3 digits; s = 0 is the token itself when periodic
-    // and shifts = 1 otherwise).
-    int shift[3] = {0, 0, 0};
-    if (t.domain.periodic())
-      for (int d = 0, r = s; d < t.dim; ++d, r /= 3) shift[d] = r % 3 - 1;
-    for (std::size_t j = 0; j < n; ++j) {
-      bool keep = true;
-      for (int d = 0; d < t.dim; ++d) {
-        const double x = t.coord[d][j];
-        if (shift[d] > 0) keep = keep && x < radius;  // image beyond 2 pi
-        if (shift[d] < 0) keep = keep && x > torus_period - radius;
+  // Two rounds: the first counts the points and images, so that the arrays are allocated once
+  // (growing them point by point moved them through memory many times).
+  for (int round = 0; round < 2; ++round) {
+    std::size_t count = 0;
+    for (int s = 0; s < shifts; ++s) {
+      // Shift s in {-1, 0, 1}^dim (base 3 digits; s = 0 is the token itself when periodic
+      // and shifts = 1 otherwise).
+      int shift[3] = {0, 0, 0};
+      if (t.domain.periodic())
+        for (int d = 0, r = s; d < t.dim; ++d, r /= 3) shift[d] = r % 3 - 1;
+      for (std::size_t j = 0; j < n; ++j) {
+        bool keep = true;
+        for (int d = 0; d < t.dim; ++d) {
+          const double x = t.coord[d][j];
+          if (shift[d] > 0) keep = keep && x < radius;  // image beyond 2 pi
+          if (shift[d] < 0) keep = keep && x > torus_period - radius;
+        }
+        if (!keep) continue;
+        if (round == 1) {
+          for (int d = 0; d < 3; ++d)
+            c.pts[3 * count + static_cast<std::size_t>(d)] = d < t.dim ? t.coord[d][j] + shift[d] * torus_period : 0.0;
+          c.orig[count] = static_cast<int>(j);
+        }
+        ++count;
       }
-      if (!keep) continue;
-      for (int d = 0; d < 3; ++d) c.pts.push_back(d < t.dim ? t.coord[d][j] + shift[d] * torus_period : 0.0);
-      c.orig.push_back(static_cast<int>(j));
+    }
+    if (round == 0) {
+      c.pts.resize(3 * count);
+      c.orig.resize(count);
     }
   }
   return c;
@@ -89,6 +102,7 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
   const int dim = tokens.dim;
   const std::size_t n = tokens.size();
   total_ = part ? part->total : static_cast<long>(n);
+  if (total_ >= (1L << 32)) throw std::invalid_argument("the truncated kernel supports N < 2^32 tokens in all");
   owned_ = part ? part->owned : n;
   comm_ = part ? part->comm : MPI_COMM_SELF;
   distributed_ = part != nullptr;
@@ -136,6 +150,8 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
       hi[d] = *std::max_element(tokens.coord[d].begin(), tokens.coord[d].end());
     }
     std::vector<std::uint64_t> key(n);
+    double total_cells = 1.0;
+    for (int d = 0; d < dim; ++d) total_cells *= std::max(1.0, std::floor((hi[d] - lo[d]) / radius));
     for (std::size_t j = 0; j < n; ++j) {
       std::uint64_t k = 0;
       for (int d = dim - 1; d >= 0; --d) {
@@ -147,8 +163,17 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
       key[j] = k;
       order[j] = j;
     }
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t a, std::size_t b) { return std::tie(key[a], a) < std::tie(key[b], b); });
+    // By cell, and by token number within a cell: a counting sort when the cells are not
+    // many more than the tokens, else a comparison sort (the same order either way).
+    if (total_cells <= 4.0 * static_cast<double>(n) + 1024.0) {
+      std::vector<std::size_t> first_of_cell(static_cast<std::size_t>(total_cells) + 1, 0);
+      for (std::size_t j = 0; j < n; ++j) ++first_of_cell[key[j] + 1];
+      for (std::size_t c = 1; c < first_of_cell.size(); ++c) first_of_cell[c] += first_of_cell[c - 1];
+      for (std::size_t j = 0; j < n; ++j) order[first_of_cell[key[j]]++] = j;
+    } else {
+      std::sort(order.begin(), order.end(),
+                [&](std::size_t a, std::size_t b) { return std::tie(key[a], a) < std::tie(key[b], b); });
+    }
   }
   // Rows stored in the cell order of the queries, columns renumbered the same way: the
   // neighbours of a token are near it in space, hence near it in this numbering, so a row
@@ -181,6 +206,7 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
     {
       std::vector<std::pair<std::uint32_t, double>> found;
       std::vector<std::pair<int, double>> row;
+      std::vector<std::uint64_t> sort_keys;
       nanoflann::SearchParams params;
       params.sorted = false;
 #pragma omp for schedule(dynamic, 256)
@@ -221,10 +247,15 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
               std::max(delta_max, (static_cast<double>(total_) - static_cast<double>(row.size())) * tail_ / kept);
           continue;
         }
-        // A fixed summation order, the same in every part: by token number.
-        std::sort(row.begin(), row.end(), [&](const auto& a, const auto& b) { return id(a.first) < id(b.first); });
+        // A fixed summation order, the same in every part: by token number (sorted as 64-bit
+        // keys, number << 32 | place in the row; numbers are below 2^32).
+        sort_keys.resize(row.size());
+        for (std::size_t e = 0; e < row.size(); ++e)
+          sort_keys[e] = (static_cast<std::uint64_t>(id(row[e].first)) << 32) | e;
+        std::sort(sort_keys.begin(), sort_keys.end());
         long k = row_[static_cast<std::size_t>(o)];
-        for (const auto& [j, v] : row) {
+        for (const std::uint64_t key : sort_keys) {
+          const auto& [j, v] = row[static_cast<std::size_t>(key & 0xffffffffu)];
           col_[static_cast<std::size_t>(k)] = rank_[static_cast<std::size_t>(j)];
           if (val32_.empty())
             val_[static_cast<std::size_t>(k++)] = v;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "attention/kernel.hpp"
+#include "attention/large_array.hpp"
 
 namespace attnpde {
 
@@ -73,10 +74,10 @@ class TruncatedKernel : public AttentionKernel {
   double cutoff_, tail_;  ///< tail_ = exp(-cutoff^beta)
   double tail_fraction_ = 0;
   std::vector<long> row_;  ///< row o holds token order_[o]; columns are numbered the same way
-  std::vector<int> col_;
+  LargeArray<int> col_;
   std::vector<int> order_, rank_;  ///< stored position -> token, token -> stored position
-  std::vector<double> val_;        ///< K_ij (float64 storage), or empty
-  std::vector<float> val32_;       ///< K_ij (float32 storage), or empty
+  LargeArray<double> val_;         ///< K_ij (float64 storage), or empty
+  LargeArray<float> val32_;        ///< K_ij (float32 storage), or empty
   long total_ = 0;                 ///< N of the whole token set
   std::size_t owned_ = 0;          ///< rows with neighbours: tokens [0, owned_)
   MPI_Comm comm_ = MPI_COMM_SELF;

@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <cstdint>
 
 #include "attention/density.hpp"
 #include "attention/layers.hpp"
@@ -38,6 +39,21 @@ std::vector<double> values(const Tokens& t) {
 
 // max |A_trunc u - A u| against 2 delta max|u| (the rigorous bound) for plain and alpha
 // column weights, on the torus and in the box, 1-3D, beta = 2 and 1.
+// The rows' allocator: large blocks start on a 2 MiB boundary (huge pages), small ones come
+// from the standard allocator, and both hold what is written to them.
+TEST(LargeArray, HugeBlocksAreAlignedAndHoldTheirValues) {
+  LargeArray<float> large(3000000);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(large.data()) % (std::size_t{1} << 21), 0u);
+  for (std::size_t i = 0; i < large.size(); ++i) large[i] = static_cast<float>(i % 1000);
+  double sum = 0;
+  for (const float v : large) sum += v;
+  EXPECT_EQ(sum, 3000.0 * (999.0 * 1000.0 / 2.0));
+  LargeArray<int> small(10, 7);
+  EXPECT_EQ(small[9], 7);
+  large = LargeArray<float>(5, 1.0f);  // a large block freed, a small one in its place
+  EXPECT_EQ(large.size(), 5u);
+}
+
 TEST(TruncatedKernel, AgreesWithDenseWithinTheReportedBound) {
   const Config configs[] = {{1, DomainKind::torus, 0.05, 2.0},
                             {2, DomainKind::torus, 0.2, 2.0},
