@@ -22,7 +22,9 @@ namespace {
 struct Cloud {
   int dim = 0;
   std::vector<double> pts;  // 3 per point
-  std::vector<int> orig;
+  std::vector<int> orig;    // the token
+  std::vector<int> rank;    // its place in the query order (the stored numbering)
+  std::vector<long> id;     // its number in the whole token set (a part's global ids)
   std::size_t kdtree_get_point_count() const { return orig.size(); }
   double kdtree_get_pt(std::size_t idx, std::size_t d) const { return pts[3 * idx + d]; }
   template <class Box>
@@ -33,7 +35,10 @@ struct Cloud {
 
 using Tree = nanoflann::KDTreeSingleIndexAdaptor<nanoflann::L2_Simple_Adaptor<double, Cloud>, Cloud, -1, std::uint32_t>;
 
-Cloud make_cloud(const Tokens& t, double radius) {
+// The points in the query order `order` (image by image), so that the points of one search
+// lie close together in the cloud's arrays too.
+template <class Id>
+Cloud make_cloud(const Tokens& t, double radius, const std::vector<std::size_t>& order, Id&& id_of) {
   Cloud c;
   c.dim = t.dim;
   const std::size_t n = t.size();
@@ -48,7 +53,8 @@ Cloud make_cloud(const Tokens& t, double radius) {
       int shift[3] = {0, 0, 0};
       if (t.domain.periodic())
         for (int d = 0, r = s; d < t.dim; ++d, r /= 3) shift[d] = r % 3 - 1;
-      for (std::size_t j = 0; j < n; ++j) {
+      for (std::size_t o = 0; o < n; ++o) {
+        const std::size_t j = order[o];
         bool keep = true;
         for (int d = 0; d < t.dim; ++d) {
           const double x = t.coord[d][j];
@@ -60,6 +66,8 @@ Cloud make_cloud(const Tokens& t, double radius) {
           for (int d = 0; d < 3; ++d)
             c.pts[3 * count + static_cast<std::size_t>(d)] = d < t.dim ? t.coord[d][j] + shift[d] * torus_period : 0.0;
           c.orig[count] = static_cast<int>(j);
+          c.rank[count] = static_cast<int>(o);
+          c.id[count] = id_of(static_cast<int>(j));
         }
         ++count;
       }
@@ -67,6 +75,8 @@ Cloud make_cloud(const Tokens& t, double radius) {
     if (round == 0) {
       c.pts.resize(3 * count);
       c.orig.resize(count);
+      c.rank.resize(count);
+      c.id.resize(count);
     }
   }
   return c;
@@ -118,28 +128,6 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
   const double radius = search_radius(score.metric, score.sigma, cutoff);
   if (!search_radius_fits(tokens.domain, radius))
     throw std::invalid_argument("the cutoff radius reaches half the torus period; use the dense kernel");
-  // The tree holds the points (and periodic images) mapped by R, M = R^T R (Cholesky), where
-  // d_M is the Euclidean distance: the search ball of radius r is the exact d_M ball, with no
-  // candidates outside it to filter (the Euclidean ball of radius r / sqrt(lambda_min) around
-  // the ellipsoid holds sqrt(cond M)^(dim - 1) times more in 2D and 3D).
-  Cloud cloud = make_cloud(tokens, radius);
-  const Eigen::MatrixXd chol = Eigen::LLT<Eigen::MatrixXd>(score.metric).matrixU();
-  auto mapped = [&](const double* x, double* y) {
-    for (int a = 0; a < dim; ++a) {
-      y[a] = 0.0;
-      for (int b = a; b < dim; ++b) y[a] += chol(a, b) * x[b];
-    }
-  };
-  for (std::size_t p = 0; p < cloud.orig.size(); ++p) {
-    double y[3] = {0, 0, 0};
-    mapped(&cloud.pts[3 * p], y);
-    for (int a = 0; a < dim; ++a) cloud.pts[3 * p + static_cast<std::size_t>(a)] = y[a];
-  }
-  const Tree tree(dim, cloud, nanoflann::KDTreeSingleIndexAdaptorParams(32));
-  // The search radius in mapped coordinates (r, and a rounding margin; the exact test below
-  // decides), or on the sphere the chordal ball that holds the geodesic one.
-  const double mapped_radius = r * (1.0 + 1e-12);
-
   // Queries in a spatially coherent order (tokens sorted by cells of the search radius),
   // so consecutive searches walk the same part of the tree; the rows are stored in it too.
   std::vector<std::size_t> order(n);
@@ -175,6 +163,28 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
                 [&](std::size_t a, std::size_t b) { return std::tie(key[a], a) < std::tie(key[b], b); });
     }
   }
+  // The tree holds the points (and periodic images) mapped by R, M = R^T R (Cholesky), where
+  // d_M is the Euclidean distance: the search ball of radius r is the exact d_M ball, with no
+  // candidates outside it to filter (the Euclidean ball of radius r / sqrt(lambda_min) around
+  // the ellipsoid holds sqrt(cond M)^(dim - 1) times more in 2D and 3D).
+  Cloud cloud = make_cloud(tokens, radius, order, id);
+  const Eigen::MatrixXd chol = Eigen::LLT<Eigen::MatrixXd>(score.metric).matrixU();
+  auto mapped = [&](const double* x, double* y) {
+    for (int a = 0; a < dim; ++a) {
+      y[a] = 0.0;
+      for (int b = a; b < dim; ++b) y[a] += chol(a, b) * x[b];
+    }
+  };
+  for (std::size_t p = 0; p < cloud.orig.size(); ++p) {
+    double y[3] = {0, 0, 0};
+    mapped(&cloud.pts[3 * p], y);
+    for (int a = 0; a < dim; ++a) cloud.pts[3 * p + static_cast<std::size_t>(a)] = y[a];
+  }
+  const Tree tree(dim, cloud, nanoflann::KDTreeSingleIndexAdaptorParams(32));
+  // The search radius in mapped coordinates (r, and a rounding margin; the exact test below
+  // decides), or on the sphere the chordal ball that holds the geodesic one.
+  const double mapped_radius = r * (1.0 + 1e-12);
+
   // Rows stored in the cell order of the queries, columns renumbered the same way: the
   // neighbours of a token are near it in space, hence near it in this numbering, so a row
   // reads u from a few cache lines instead of from all over memory.
@@ -220,11 +230,9 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
         tree.radiusSearch(qm, mapped_radius * mapped_radius, found, params);
         row.clear();
         for (const auto& [idx, dist2] : found) {
-          const int j = cloud.orig[idx];
-          double dx[3] = {0, 0, 0}, q2 = 0;
-          for (int d = 0; d < dim; ++d) dx[d] = tokens.domain.displacement(tokens.coord[d][j], q[d]);
-          for (int a = 0; a < dim; ++a)
-            for (int b = 0; b < dim; ++b) q2 += score.metric(a, b) * dx[a] * dx[b];
+          // d_M^2 is the squared distance in the mapped coordinates: the tree's own distance
+          // (the same on every part: the same point, or periodic image, the same arithmetic).
+          const double q2 = dist2;
           // On the sphere the arc length 2 asin(chord / 2) >= chord: the chordal search ball
           // holds the geodesic one.
           const double dist = score.geodesic ? 2.0 * std::asin(std::min(1.0, 0.5 * std::sqrt(q2))) : std::sqrt(q2);
@@ -233,7 +241,7 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
           const double logit = score.geodesic      ? -std::pow(dist * inv_sigma, score.beta)
                                : score.beta == 2.0 ? -q2 * inv_sigma * inv_sigma
                                                    : -std::pow(q2, half_beta) / std::pow(score.sigma, score.beta);
-          row.emplace_back(j, fast_exp(logit < -700.0 ? -700.0 : logit));
+          row.emplace_back(static_cast<int>(idx), fast_exp(logit < -700.0 ? -700.0 : logit));
         }
         if (pass == 0) {
           // The kept weight (at least 1, the token itself), summed exactly in fixed point with
@@ -251,12 +259,12 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
         // keys, number << 32 | place in the row; numbers are below 2^32).
         sort_keys.resize(row.size());
         for (std::size_t e = 0; e < row.size(); ++e)
-          sort_keys[e] = (static_cast<std::uint64_t>(id(row[e].first)) << 32) | e;
+          sort_keys[e] = (static_cast<std::uint64_t>(cloud.id[static_cast<std::size_t>(row[e].first)]) << 32) | e;
         std::sort(sort_keys.begin(), sort_keys.end());
         long k = row_[static_cast<std::size_t>(o)];
         for (const std::uint64_t key : sort_keys) {
-          const auto& [j, v] = row[static_cast<std::size_t>(key & 0xffffffffu)];
-          col_[static_cast<std::size_t>(k)] = rank_[static_cast<std::size_t>(j)];
+          const auto& [p, v] = row[static_cast<std::size_t>(key & 0xffffffffu)];
+          col_[static_cast<std::size_t>(k)] = cloud.rank[static_cast<std::size_t>(p)];
           if (val32_.empty())
             val_[static_cast<std::size_t>(k++)] = v;
           else
