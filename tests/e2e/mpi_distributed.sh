@@ -7,12 +7,7 @@
 # too: agreement to the solver tolerance), and so do a study's points; the token frames are
 # pieces of one .pvtu cloud that VTK reads back whole; the combinations the distributed path
 # does not run are refused with exit code 2 and no output.
-set -euo pipefail
-attnpde=$1
-source_dir=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+source "$(dirname "$0")/mpi_setup.sh"
 export OMP_NUM_THREADS=1
 
 # compare <one-rank out> <distributed out> <columns>: the first <columns> columns of tokens.csv

@@ -5,12 +5,7 @@
 # for bit) and the same tokens and attention values bit for bit, with the dense and with
 # the truncated kernel; `attnpde spectrum` gives the same eigenvalues; `attnpde learn` the
 # same learned losses.
-set -euo pipefail
-attnpde=$1
-source_dir=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+source "$(dirname "$0")/mpi_setup.sh"
 args=(run "$source_dir/cases/torus2d_metric.toml" --quiet --threads 1 --set tokens.n=1200
       --set attention.layers=8 --set 'pde.grid=[48, 40]' --set output.every=4)
 "$attnpde" "${args[@]}" --out "$work/one"
