@@ -54,7 +54,7 @@ void require_finite(const std::vector<double>& v, const Tokens& tokens, const st
     message = what + " is " + value + " at token " + std::to_string(number) + " " + at + ")";
   }
   int ranks = 1, rank = 0;
-  MPI_Comm_size(comm, &ranks);
+  if (comm != MPI_COMM_SELF) MPI_Comm_size(comm, &ranks);
   if (ranks == 1) {
     if (!message.empty()) throw NonFiniteError(message);
     return;
@@ -241,7 +241,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
       details->mass_final += conserved[e % n] * u[e];
     }
     double mass[2] = {details->mass_initial, details->mass_final};
-    MPI_Allreduce(MPI_IN_PLACE, mass, 2, MPI_DOUBLE, MPI_SUM, rows);
+    if (rows != MPI_COMM_SELF) MPI_Allreduce(MPI_IN_PLACE, mass, 2, MPI_DOUBLE, MPI_SUM, rows);
     details->mass_initial = mass[0];
     details->mass_final = mass[1];
     const auto* distributed = dynamic_cast<const DistributedKernel*>(kernel.get());
