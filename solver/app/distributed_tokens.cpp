@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <queue>
 #include <stdexcept>
+#include <utility>
 
 #include "postprocess/tables.hpp"
 
@@ -189,12 +191,13 @@ std::string write_token_pieces(const std::string& dir, const std::string& base, 
   return base + ".pvtu";
 }
 
-void write_rows_by_rank(const std::string& path, const std::vector<std::string>& columns,
-                        const std::vector<double>& rows, MPI_Comm comm) {
+void write_rows_in_token_order(const std::string& path, const std::vector<std::string>& columns,
+                               const std::vector<double>& rows, MPI_Comm comm) {
   int rank = 0, ranks = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &ranks);
-  const int tag = 7;
+  const int request_tag = 7, rows_tag = 8;
+  const std::size_t width = columns.size(), block = 4096 * width;
   // The file is opened before any rank sends, and a failure to open it stops every rank.
   std::unique_ptr<CsvWriter> csv;
   std::string error;
@@ -203,29 +206,64 @@ void write_rows_by_rank(const std::string& path, const std::vector<std::string>&
     } catch (const std::exception& e) {
       error = e.what();
     }
-  int failed = !error.empty() || rows.size() > static_cast<std::size_t>(std::numeric_limits<int>::max());
+  bool increasing = true;
+  for (std::size_t k = width; k + width <= rows.size() && increasing; k += width)
+    increasing = rows[k] > rows[k - width];
+  int failed = !error.empty() || !increasing;
   MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, comm);
-  if (failed) throw std::runtime_error(error.empty() ? "cannot write " + path + " from every rank" : error);
+  if (failed)
+    throw std::runtime_error(!error.empty() ? error
+                                            : "cannot write " + path + ": a rank's rows are not in token order");
   if (rank != 0) {
-    long count = static_cast<long>(rows.size());
-    MPI_Send(&count, 1, MPI_LONG, 0, tag, comm);
-    MPI_Send(rows.data(), static_cast<int>(count), MPI_DOUBLE, 0, tag, comm);
-    return;
+    // A block of rows each time rank 0 asks, an empty one at the end.
+    for (std::size_t next = 0;;) {
+      int ask = 0;
+      MPI_Recv(&ask, 1, MPI_INT, 0, request_tag, comm, MPI_STATUS_IGNORE);
+      const std::size_t end = std::min(rows.size(), next + block);
+      MPI_Send(rows.data() + next, static_cast<int>(end - next), MPI_DOUBLE, 0, rows_tag, comm);
+      if (end == next) return;
+      next = end;
+    }
   }
-  const std::size_t width = columns.size();
-  std::vector<double> block = rows, row(width);
-  for (int r = 0; r < ranks; ++r) {
-    if (r > 0) {
-      long count = 0;
-      MPI_Recv(&count, 1, MPI_LONG, r, tag, comm, MPI_STATUS_IGNORE);
-      block.resize(static_cast<std::size_t>(count));
-      MPI_Recv(block.data(), static_cast<int>(count), MPI_DOUBLE, r, tag, comm, MPI_STATUS_IGNORE);
+  // Rank 0 merges the ranks' rows (each rank's in increasing token order) by their token.
+  struct Source {
+    std::vector<double> rows;
+    std::size_t at = 0, next_own = 0;
+  };
+  std::vector<Source> sources(static_cast<std::size_t>(ranks));
+  auto refill = [&](int r) {  // false when rank r has no rows left
+    Source& src = sources[static_cast<std::size_t>(r)];
+    src.at = 0;
+    if (r == 0) {
+      const std::size_t end = std::min(rows.size(), src.next_own + block);
+      src.rows.assign(rows.begin() + static_cast<std::ptrdiff_t>(src.next_own),
+                      rows.begin() + static_cast<std::ptrdiff_t>(end));
+      src.next_own = end;
+    } else {
+      int ask = 1, count = 0;
+      MPI_Send(&ask, 1, MPI_INT, r, request_tag, comm);
+      MPI_Status status;
+      MPI_Probe(r, rows_tag, comm, &status);
+      MPI_Get_count(&status, MPI_DOUBLE, &count);
+      src.rows.resize(static_cast<std::size_t>(count));
+      MPI_Recv(src.rows.data(), count, MPI_DOUBLE, r, rows_tag, comm, MPI_STATUS_IGNORE);
     }
-    for (std::size_t k = 0; k + width <= block.size(); k += width) {
-      std::copy(block.begin() + static_cast<std::ptrdiff_t>(k), block.begin() + static_cast<std::ptrdiff_t>(k + width),
-                row.begin());
-      csv->row(row);
-    }
+    return !src.rows.empty();
+  };
+  using Head = std::pair<double, int>;  // (token number of the next row, rank)
+  std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
+  for (int r = 0; r < ranks; ++r)
+    if (refill(r)) heads.emplace(sources[static_cast<std::size_t>(r)].rows[0], r);
+  std::vector<double> row(width);
+  while (!heads.empty()) {
+    const int r = heads.top().second;
+    heads.pop();
+    Source& src = sources[static_cast<std::size_t>(r)];
+    std::copy(src.rows.begin() + static_cast<std::ptrdiff_t>(src.at),
+              src.rows.begin() + static_cast<std::ptrdiff_t>(src.at + width), row.begin());
+    csv->row(row);
+    src.at += width;
+    if (src.at < src.rows.size() || refill(r)) heads.emplace(src.rows[src.at], r);
   }
   csv->close();
 }

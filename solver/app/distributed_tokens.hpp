@@ -49,10 +49,11 @@ Json distributed_kernel_json(const DistributedKernel& kernel, const std::vector<
 std::string write_token_pieces(const std::string& dir, const std::string& base, const Tokens& tokens,
                                const std::vector<long>& ids, const std::vector<NamedArray>& arrays, MPI_Comm comm);
 
-/// Rank 0 writes `columns` (the first is "token") to path, each rank's rows in turn
-/// (rows: one vector of columns.size() values per owned token, stored row after row);
-/// memory on rank 0: the largest rank's rows. Collective.
-void write_rows_by_rank(const std::string& path, const std::vector<std::string>& columns,
-                        const std::vector<double>& rows, MPI_Comm comm);
+/// Rank 0 writes `columns` to path: the rows of every rank (one vector of columns.size()
+/// values per owned token, stored row after row, the first value the token's number, in
+/// increasing order on each rank) merged into increasing token order, each rank's rows asked
+/// for block by block (rank 0 holds a block per rank). Collective.
+void write_rows_in_token_order(const std::string& path, const std::vector<std::string>& columns,
+                               const std::vector<double>& rows, MPI_Comm comm);
 
 }  // namespace attnpde

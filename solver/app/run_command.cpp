@@ -90,7 +90,7 @@ class FrameWriter : public PointObserver {
 };
 
 // tokens.csv: coordinates, u0, u_attn and u_pde per token; with distributed tokens a first
-// column `token` (the token's number) and the rows of rank 0, rank 1, ... in turn.
+// column `token` (the token's number), the rows of all ranks merged in token order.
 void write_tokens_csv(const std::string& path, const PointDetails& d, int dim, int m, bool distributed) {
   std::vector<std::string> cols;
   if (distributed) cols.push_back("token");
@@ -113,7 +113,7 @@ void write_tokens_csv(const std::string& path, const PointDetails& d, int dim, i
   if (distributed) {
     std::vector<double> rows(n * width);
     for (std::size_t j = 0; j < n; ++j) fill(j, rows.data() + j * width);
-    write_rows_by_rank(path, cols, rows, PETSC_COMM_WORLD);
+    write_rows_in_token_order(path, cols, rows, PETSC_COMM_WORLD);
     return;
   }
   CsvWriter csv(path, cols);

@@ -11,12 +11,13 @@ source "$(dirname "$0")/mpi_setup.sh"
 export OMP_NUM_THREADS=1
 
 # compare <one-rank out> <distributed out> <columns>: the first <columns> columns of tokens.csv
-# (coordinates, u0, u_attn) bit for bit, the distributed rows put in token order; columns 7-10
+# (coordinates, u0, u_attn) bit for bit, in the same (token) order; columns 7-10
 # of summary.csv (the errors) to 1e-9 relative.
 compare() {
   tail -n +2 "$1/tokens.csv" | cut -d, -f1-"$3" > "$work/a"
-  tail -n +2 "$2/tokens.csv" | sort -t, -k1,1n | cut -d, -f2-"$(($3 + 1))" > "$work/b"
+  tail -n +2 "$2/tokens.csv" | cut -d, -f2-"$(($3 + 1))" > "$work/b"
   cmp "$work/a" "$work/b" || { echo "$2: token values differ from one rank's"; exit 1; }
+  tail -n +2 "$2/tokens.csv" | awk -F, '$1 != NR - 1 { exit 1 }' || { echo "$2: token column not 0 .. N-1"; exit 1; }
   paste -d, <(tail -n 1 "$1/summary.csv") <(tail -n 1 "$2/summary.csv") | awk -F, -v run="$2" '
     { for (k = 7; k <= 10; ++k) {
         a = $k; b = $(k + NF / 2); d = a - b; if (d < 0) d = -d
