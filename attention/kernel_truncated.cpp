@@ -18,14 +18,14 @@ namespace attnpde {
 namespace {
 
 // Token coordinates and, on the torus, the periodic images of the tokens within the
-// search radius of a face; orig maps every point to its token.
+// search radius of a face; each point carries its token's stored number (rank) and number in
+// the whole token set (id).
 struct Cloud {
   int dim = 0;
   std::vector<double> pts;  // 3 per point
-  std::vector<int> orig;    // the token
   std::vector<int> rank;    // its place in the query order (the stored numbering)
   std::vector<long> id;     // its number in the whole token set (a part's global ids)
-  std::size_t kdtree_get_point_count() const { return orig.size(); }
+  std::size_t kdtree_get_point_count() const { return rank.size(); }
   double kdtree_get_pt(std::size_t idx, std::size_t d) const { return pts[3 * idx + d]; }
   template <class Box>
   bool kdtree_get_bbox(Box&) const {
@@ -65,7 +65,6 @@ Cloud make_cloud(const Tokens& t, double radius, const std::vector<std::size_t>&
         if (round == 1) {
           for (int d = 0; d < 3; ++d)
             c.pts[3 * count + static_cast<std::size_t>(d)] = d < t.dim ? t.coord[d][j] + shift[d] * torus_period : 0.0;
-          c.orig[count] = static_cast<int>(j);
           c.rank[count] = static_cast<int>(o);
           c.id[count] = id_of(static_cast<int>(j));
         }
@@ -74,7 +73,6 @@ Cloud make_cloud(const Tokens& t, double radius, const std::vector<std::size_t>&
     }
     if (round == 0) {
       c.pts.resize(3 * count);
-      c.orig.resize(count);
       c.rank.resize(count);
       c.id.resize(count);
     }
@@ -175,7 +173,7 @@ TruncatedKernel::TruncatedKernel(const Tokens& tokens, const MetricScore& score,
       for (int b = a; b < dim; ++b) y[a] += chol(a, b) * x[b];
     }
   };
-  for (std::size_t p = 0; p < cloud.orig.size(); ++p) {
+  for (std::size_t p = 0; p < cloud.rank.size(); ++p) {
     double y[3] = {0, 0, 0};
     mapped(&cloud.pts[3 * p], y);
     for (int a = 0; a < dim; ++a) cloud.pts[3 * p + static_cast<std::size_t>(a)] = y[a];

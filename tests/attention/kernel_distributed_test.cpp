@@ -12,6 +12,7 @@
 #include "attention/density.hpp"
 #include "discretization/grid.hpp"
 #include "solver/app/distributed_tokens.hpp"
+#include "support/metric.hpp"
 
 namespace attnpde {
 namespace {
@@ -19,14 +20,6 @@ namespace {
 // Uniform tokens from the project's sampler (the same on every rank for a seed).
 Tokens uniform(int dim, Domain domain, std::size_t n, std::uint64_t seed) {
   return sample_tokens(Density("1", dim, domain), n, seed, Sampler::random);
-}
-
-Eigen::MatrixXd metric(int dim) {
-  Eigen::MatrixXd m = Eigen::MatrixXd::Identity(dim, dim);
-  if (dim >= 2) m(0, 1) = m(1, 0) = 0.4;
-  if (dim == 3) m(1, 2) = m(2, 1) = -0.2;
-  m(0, 0) = 1.6;
-  return m;
 }
 
 struct Case {
@@ -93,7 +86,7 @@ TEST(DistributedTruncatedKernel, OwnedRowsEqualTheWholeKernelBitForBit) {
   for (const Case& c : cases) {
     const Domain domain{c.domain};
     const Tokens all = uniform(c.dim, domain, c.n, 7 + static_cast<std::uint64_t>(c.dim));
-    MetricScore score{metric(c.dim), 2.0, c.sigma, c.precision};
+    MetricScore score{testing::skewed_metric(c.dim), 2.0, c.sigma, c.precision};
     std::vector<double> u(c.n), w(c.n);
     for (std::size_t j = 0; j < c.n; ++j) {
       const auto x = all.point(j);
@@ -144,7 +137,7 @@ TEST(DistributedDenseKernel, OwnedRowsEqualTheWholeKernelBitForBit) {
   for (const Dense& c : cases) {
     const Domain domain{c.domain};
     const Tokens all = uniform(c.dim, domain, n, 11);
-    const MetricScore score{metric(c.dim), c.beta, 0.3, c.precision};
+    const MetricScore score{testing::skewed_metric(c.dim), c.beta, 0.3, c.precision};
     std::vector<double> u(n), w(n), ref(n), ref_degree(n);
     for (std::size_t j = 0; j < n; ++j) {
       const auto x = all.point(j);
@@ -222,7 +215,7 @@ TEST(DistributedTruncatedKernel, TokensOutsideTheirBoxAreRejectedOnEveryRank) {
   Tokens t = uniform(2, domain, 50, 3);  // the same 50 tokens on every rank: most are not its own
   std::vector<long> ids(50);
   for (long j = 0; j < 50; ++j) ids[static_cast<std::size_t>(j)] = j;
-  MetricScore score{metric(2), 2.0, 0.2};
+  MetricScore score{testing::skewed_metric(2), 2.0, 0.2};
   if (ranks() > 1) {
     EXPECT_THROW(DistributedTruncatedKernel(t, ids, score, 3.0, boxes, MPI_COMM_WORLD), std::invalid_argument);
   }

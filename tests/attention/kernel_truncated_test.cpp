@@ -10,6 +10,7 @@
 #include "attention/density.hpp"
 #include "attention/layers.hpp"
 #include "attention/normalization.hpp"
+#include "support/metric.hpp"
 
 namespace attnpde {
 namespace {
@@ -19,14 +20,6 @@ struct Config {
   DomainKind domain;
   double sigma, beta;
 };
-
-Eigen::MatrixXd metric(int dim) {
-  Eigen::MatrixXd m = Eigen::MatrixXd::Identity(dim, dim);
-  if (dim >= 2) m(0, 1) = m(1, 0) = 0.4;
-  if (dim == 3) m(1, 2) = m(2, 1) = -0.2;
-  m(0, 0) = 1.6;
-  return m;
-}
 
 std::vector<double> values(const Tokens& t) {
   std::vector<double> u(t.size());
@@ -63,7 +56,7 @@ TEST(TruncatedKernel, AgreesWithDenseWithinTheReportedBound) {
   for (const auto& cfg : configs) {
     const Density p(cfg.dim == 1 ? "1 + 0.5*sin(x)" : "1 + 0.3*cos(x)*cos(y)", cfg.dim, Domain{cfg.domain});
     const Tokens t = sample_tokens(p, 3000, 5, Sampler::random);
-    const MetricScore score{metric(cfg.dim), cfg.beta, cfg.sigma};
+    const MetricScore score{testing::skewed_metric(cfg.dim), cfg.beta, cfg.sigma};
     const double cutoff = cfg.beta == 2.0 ? 5.5 : 30.0;
     const TruncatedKernel sparse(t, score, cutoff);
     const DenseKernel dense(t, score);
@@ -96,7 +89,7 @@ TEST(TruncatedKernel, AgreesWithDenseWithinTheReportedBound) {
 TEST(TruncatedKernel, SmallCutoffDropsTheGaussianTail) {
   const Density p("1", 2);
   const Tokens t = sample_tokens(p, 20000, 9, Sampler::random);
-  const MetricScore score{metric(2), 2.0, 0.08};
+  const MetricScore score{testing::skewed_metric(2), 2.0, 0.08};
   const DenseKernel dense(t, score);
   for (double cutoff : {2.0, 2.5, 3.0}) {
     const TruncatedKernel sparse(t, score, cutoff);
@@ -115,7 +108,7 @@ TEST(TruncatedKernel, SmallCutoffDropsTheGaussianTail) {
 TEST(TruncatedKernel, Float32WeightsStayWithinFloatRounding) {
   const Density p("1 + 0.3*sin(x)*cos(y)", 2);
   const Tokens t = sample_tokens(p, 6000, 4, Sampler::random);
-  MetricScore score{metric(2), 2.0, 0.1};
+  MetricScore score{testing::skewed_metric(2), 2.0, 0.1};
   const TruncatedKernel wide(t, score, 5.0);
   score.precision = Precision::float32;
   const TruncatedKernel compact(t, score, 5.0);
@@ -143,7 +136,7 @@ TEST(TruncatedKernel, Float32WeightsStayWithinFloatRounding) {
 TEST(TruncatedKernel, Float32WeightsWhereTheBoundAllows) {
   const Density p("1", 2);
   const Tokens t = sample_tokens(p, 6000, 8, Sampler::random);
-  const MetricScore score{metric(2), 2.0, 0.1};
+  const MetricScore score{testing::skewed_metric(2), 2.0, 0.1};
   const TruncatedKernel tight(t, score, 5.0), loose(t, score, 3.0);
   std::printf("bounds: cutoff 5 %.3e, cutoff 3 %.3e\n", tight.neglected_bound(), loose.neglected_bound());
   EXPECT_LT(tight.neglected_bound(), 0x1.0p-23);
@@ -155,7 +148,7 @@ TEST(TruncatedKernel, Float32WeightsWhereTheBoundAllows) {
 TEST(TruncatedKernel, ThreadCountDoesNotChangeResults) {
   const Density p("1 + 0.3*sin(x)", 2);
   const Tokens t = sample_tokens(p, 5000, 2, Sampler::random);
-  const MetricScore score{metric(2), 2.0, 0.1};
+  const MetricScore score{testing::skewed_metric(2), 2.0, 0.1};
   auto layers = [&](int threads) {
     const int saved = omp_get_max_threads();
     omp_set_num_threads(threads);
@@ -172,7 +165,7 @@ TEST(TruncatedKernel, ThreadCountDoesNotChangeResults) {
 TEST(TruncatedKernel, SinkhornIsDoublyStochastic) {
   const Density p("1 + 0.4*cos(x)*sin(y)", 2);
   const Tokens t = sample_tokens(p, 4000, 3, Sampler::random);
-  const TruncatedKernel k(t, MetricScore{metric(2), 2.0, 0.2}, 5.0);
+  const TruncatedKernel k(t, MetricScore{testing::skewed_metric(2), 2.0, 0.2}, 5.0);
   NormalizationSpec spec;
   spec.kind = NormalizationKind::sinkhorn;
   const ColumnWeights w = column_weights(k, spec);
@@ -183,7 +176,7 @@ TEST(TruncatedKernel, SinkhornIsDoublyStochastic) {
 TEST(TruncatedKernel, RejectsARadiusOfHalfThePeriod) {
   const Density p("1", 2);
   const Tokens t = sample_tokens(p, 100, 1, Sampler::random);
-  EXPECT_THROW(TruncatedKernel(t, MetricScore{metric(2), 2.0, 1.0}, 5.0), std::invalid_argument);
+  EXPECT_THROW(TruncatedKernel(t, MetricScore{testing::skewed_metric(2), 2.0, 1.0}, 5.0), std::invalid_argument);
 }
 
 }  // namespace
