@@ -58,7 +58,7 @@ V* scratch_row(int n) {
 // Each fine row interpolates in y and z first (a weighted sum of up to four coarse rows into
 // one scratch row), then in x: the index tables are read once a row, not once a source row.
 template <class V>
-void Interpolation::prolong_add(const V* coarse, V* fine) const {
+void Interpolation::prolong_add(const V* coarse, V* fine, const V* scale) const {
   const int n0 = fine_.n[0], n1 = fine_.n[1], n2 = fine_.n[2], m0 = coarse_.n[0];
   const Weights &ux = up_[0], &uy = up_[1], &uz = up_[2];
   for_each_index(n1 * n2, fine_.size() >= stencil_parallel_nodes, [&](int row) {
@@ -75,9 +75,11 @@ void Interpolation::prolong_add(const V* coarse, V* fine) const {
         for (int m = 0; m < m0; ++m) t[m] += w * cr[m];
       }
     V* __restrict fr = fine + static_cast<long>(row) * n0;
+    const V* __restrict sr = scale ? scale + static_cast<long>(row) * n0 : nullptr;
     for (int i = 0; i < n0; ++i) {
       const auto iu = static_cast<std::size_t>(i);
-      fr[i] += static_cast<V>(ux.wlo[iu]) * t[ux.lo[iu]] + static_cast<V>(ux.whi[iu]) * t[ux.hi[iu]];
+      const V v = static_cast<V>(ux.wlo[iu]) * t[ux.lo[iu]] + static_cast<V>(ux.whi[iu]) * t[ux.hi[iu]];
+      fr[i] += sr ? sr[i] * v : v;
     }
   });
 }
@@ -136,8 +138,8 @@ Mat Interpolation::assemble() const {
   return P;
 }
 
-template void Interpolation::prolong_add(const float*, float*) const;
-template void Interpolation::prolong_add(const double*, double*) const;
+template void Interpolation::prolong_add(const float*, float*, const float*) const;
+template void Interpolation::prolong_add(const double*, double*, const double*) const;
 template void Interpolation::restrict_to(const float*, float*) const;
 template void Interpolation::restrict_to(const double*, double*) const;
 

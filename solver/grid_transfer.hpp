@@ -18,9 +18,9 @@ namespace attnpde {
 class Interpolation {
  public:
   explicit Interpolation(const GridShape& fine);
-  /// x_fine += P x_coarse.
+  /// x_fine += P x_coarse, or x_fine += diag(scale) P x_coarse when scale is given.
   template <class V>
-  void prolong_add(const V* coarse, V* fine) const;
+  void prolong_add(const V* coarse, V* fine, const V* scale = nullptr) const;
   /// coarse = P^T fine.
   template <class V>
   void restrict_to(const V* fine, V* coarse) const;

@@ -196,6 +196,8 @@ void PdeSolver::advance_to(double t) {
   ATTNPDE_PETSC(TSGetKSPIterations(ts_, &its));
   stats_.steps += taken;
   stats_.ksp_iterations += its;
+  if (stencil_mg_ && stencil_mg_->operator_matrix())
+    stats_.mg_storage = stencil_mg_->symmetric() ? "symmetric" : "full";
   time_ = t;
   stats_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }

@@ -47,6 +47,9 @@ struct PdeStats {
   double seconds = 0.0;
   std::string ts_type, ksp_type, pc_type;
   int mg_levels = 0;  ///< levels of the default multigrid (0: another preconditioner)
+  /// The stencil multigrid's fine storage: "symmetric" (upper half, no drift) or "full";
+  /// empty for other preconditioners.
+  std::string mg_storage;
   double dt = 0.0;
 };
 

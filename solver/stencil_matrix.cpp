@@ -1,192 +1,33 @@
 #include "solver/stencil_matrix.hpp"
 
-#include <immintrin.h>
-
+#include <algorithm>
 #include <cmath>
-#include <cstdint>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 #include <utility>
 
 #include "discretization/petsc_util.hpp"
+#include "solver/stencil_rows.hpp"
 
 namespace attnpde {
 
-namespace {
-
-// Vector operations of one width and element type: loads of coefficients C (binary16
-// converted in registers by vcvtph2ps, or float64) and of values.
-#if defined(__AVX512F__)
-struct Zmm {
-  using V = __m512;
-  using C = _Float16;
-  using Value = float;
-  static constexpr int width = 16;
-  static V zero() { return _mm512_setzero_ps(); }
-  static V coef(const C* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
-  static V load(const float* p) { return _mm512_loadu_ps(p); }
-  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-  static void store(float* p, V a, V b, V c) { _mm512_storeu_ps(p, _mm512_add_ps(_mm512_add_ps(a, b), c)); }
-};
-struct Zmmd {
-  using V = __m512d;
-  using C = double;
-  using Value = double;
-  static constexpr int width = 8;
-  static V zero() { return _mm512_setzero_pd(); }
-  static V coef(const C* p) { return _mm512_loadu_pd(p); }
-  static V load(const double* p) { return _mm512_loadu_pd(p); }
-  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
-  static void store(double* p, V a, V b, V c) { _mm512_storeu_pd(p, _mm512_add_pd(_mm512_add_pd(a, b), c)); }
-};
-#endif
-#if defined(__AVX2__) && defined(__F16C__) && defined(__FMA__)
-struct Ymm {
-  using V = __m256;
-  using C = _Float16;
-  using Value = float;
-  static constexpr int width = 8;
-  static V zero() { return _mm256_setzero_ps(); }
-  static V coef(const C* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
-  static V load(const float* p) { return _mm256_loadu_ps(p); }
-  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-  static void store(float* p, V a, V b, V c) { _mm256_storeu_ps(p, _mm256_add_ps(_mm256_add_ps(a, b), c)); }
-};
-struct Ymmd {
-  using V = __m256d;
-  using C = double;
-  using Value = double;
-  static constexpr int width = 4;
-  static V zero() { return _mm256_setzero_pd(); }
-  static V coef(const C* p) { return _mm256_loadu_pd(p); }
-  static V load(const double* p) { return _mm256_loadu_pd(p); }
-  static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
-  static void store(double* p, V a, V b, V c) { _mm256_storeu_pd(p, _mm256_add_pd(_mm256_add_pd(a, b), c)); }
-};
-#endif
-
-// The most offsets a stencil has (3^3).
-constexpr int max_slots = 27;
-
-// y[i] = sum over the K stored offsets k of c[k][i] x[k][i] for i in [begin, end),
-// end - begin >= W::width, with x[k] the neighbour row of offset k already shifted by its
-// x offset: every coefficient of a node in one pass, in three independent accumulators.
-// The last chunk overlaps the one before instead of a scalar tail (y is written, not
-// accumulated, so a node computed twice gets the same value).
-template <class W>
-void rows_vector(int K, const typename W::C* const* c, const typename W::Value* const* x, typename W::Value* y,
-                 int begin, int end) {
-  for (int i = begin; i < end; i += W::width) {
-    if (i + W::width > end) i = end - W::width;
-    typename W::V a0 = W::zero(), a1 = W::zero(), a2 = W::zero();
-    int k = 0;
-    for (; k + 2 < K; k += 3) {
-      a0 = W::fma(W::coef(c[k] + i), W::load(x[k] + i), a0);
-      a1 = W::fma(W::coef(c[k + 1] + i), W::load(x[k + 1] + i), a1);
-      a2 = W::fma(W::coef(c[k + 2] + i), W::load(x[k + 2] + i), a2);
-    }
-    if (k < K) a0 = W::fma(W::coef(c[k] + i), W::load(x[k] + i), a0);
-    if (k + 1 < K) a1 = W::fma(W::coef(c[k + 1] + i), W::load(x[k + 1] + i), a1);
-    W::store(y + i, a0, a1, a2);
-  }
-}
-
-// The same for any length and types, with the widest vectors the build has for them (a
-// plain loop with the same three accumulators otherwise).
-template <class C, class V>
-void rows(int K, const C* const* c, const V* const* x, V* y, int begin, int end) {
-#if defined(__AVX512F__)
-  if constexpr (std::is_same_v<C, Zmm::C> && std::is_same_v<V, Zmm::Value>)
-    if (end - begin >= Zmm::width) return rows_vector<Zmm>(K, c, x, y, begin, end);
-  if constexpr (std::is_same_v<C, Zmmd::C> && std::is_same_v<V, Zmmd::Value>)
-    if (end - begin >= Zmmd::width) return rows_vector<Zmmd>(K, c, x, y, begin, end);
-#endif
-#if defined(__AVX2__) && defined(__F16C__) && defined(__FMA__)
-  if constexpr (std::is_same_v<C, Ymm::C> && std::is_same_v<V, Ymm::Value>)
-    if (end - begin >= Ymm::width) return rows_vector<Ymm>(K, c, x, y, begin, end);
-  if constexpr (std::is_same_v<C, Ymmd::C> && std::is_same_v<V, Ymmd::Value>)
-    if (end - begin >= Ymmd::width) return rows_vector<Ymmd>(K, c, x, y, begin, end);
-#endif
-  for (int i = begin; i < end; ++i) {
-    V a0 = V(0), a1 = V(0), a2 = V(0);
-    int k = 0;
-    for (; k + 2 < K; k += 3) {
-      a0 += static_cast<V>(c[k][i]) * x[k][i];
-      a1 += static_cast<V>(c[k + 1][i]) * x[k + 1][i];
-      a2 += static_cast<V>(c[k + 2][i]) * x[k + 2][i];
-    }
-    if (k < K) a0 += static_cast<V>(c[k][i]) * x[k][i];
-    if (k + 1 < K) a1 += static_cast<V>(c[k + 1][i]) * x[k + 1][i];
-    y[i] = (a0 + a1) + a2;
-  }
-}
-
-// y = A x row by row for the coefficients c of the stored offsets `pattern` (at
-// GridShape::coefficient_index): gathers for each offset its coefficient row and the
-// neighbour row of x shifted by the offset's x component, computes the first and last node
-// (they wrap on the torus, and in the box their outer neighbour has coefficient zero),
-// leaves the nodes between to interior(K, coefficient rows, shifted x rows, y row, 1,
-// n0 - 1), then calls finish(first index, y row).
-template <class C, class V, class Interior, class Finish>
-void for_each_stencil_row(const GridShape& shape, const StencilPattern& pattern, const C* c, const V* x, V* y,
-                          Interior&& interior, Finish&& finish) {
-  const int n0 = shape.n[0], n1 = shape.n[1], n2 = shape.n[2];
-  const int K = pattern.size();
-  const bool periodic = shape.periodic;
-  for_each_index(n1 * n2, shape.size() >= stencil_parallel_nodes, [&](int row) {
-    const int j = row % n1, k = row / n1;
-    const long base = static_cast<long>(row) * n0;
-    V* yr = y + base;
-    const V* xs[max_slots];
-    const C* cr[max_slots];
-    const C* coefficients = c + GridShape::coefficient_index(0, base, K, n0);
-    const int l = n0 - 1;
-    const V* rows[3][3];  // the neighbour rows of x, [oz + 1][oy + 1]
-    for (int oz = -1; oz <= 1; ++oz)
-      for (int oy = -1; oy <= 1; ++oy)
-        rows[oz + 1][oy + 1] = x + shape.index(0, shape.neighbour(1, j, oy), shape.neighbour(2, k, oz));
-    V first = V(0), last = V(0);
-    for (int s = 0; s < K; ++s) {
-      const auto& o = pattern.offsets[static_cast<std::size_t>(s)];
-      const V* xr = rows[o[2] + 1][o[1] + 1];
-      cr[s] = coefficients + static_cast<long>(s) * n0;
-      xs[s] = xr + o[0];
-      const V left = o[0] >= 0 ? xr[o[0]] : periodic ? xr[l] : V(0);
-      const V right = o[0] <= 0 ? xr[l + o[0]] : periodic ? xr[0] : V(0);
-      first += static_cast<V>(cr[s][0]) * left;
-      last += static_cast<V>(cr[s][l]) * right;
-    }
-    interior(K, cr, xs, yr, 1, l);
-    yr[0] = first;
-    yr[l] = last;
-    finish(base, yr);
-  });
-}
-
-// The pattern of the offsets in {-1, 0, 1}^dim for which keep(offset index) holds.
-template <class Keep>
-StencilPattern pattern_of(const GridShape& shape, Keep&& keep) {
-  StencilPattern p;
-  p.slot.assign(static_cast<std::size_t>(shape.offsets()), -1);
-  const int ry = shape.dim > 1 ? 1 : 0, rz = shape.dim > 2 ? 1 : 0;
-  for (int oz = -rz; oz <= rz; ++oz)
-    for (int oy = -ry; oy <= ry; ++oy)
-      for (int ox = -1; ox <= 1; ++ox) {
-        const int o = shape.offset(ox, oy, oz);
-        if (!keep(o)) continue;
-        p.slot[static_cast<std::size_t>(o)] = p.size();
-        p.offsets.push_back({ox, oy, oz});
-      }
-  return p;
-}
-
-}  // namespace
+using stencil_detail::for_each_stencil_row;
+using stencil_detail::pattern_of;
 
 int GridShape::neighbour(int d, int c, int o) const {
   const int m = c + o;
   if (m >= 0 && m < n[d]) return m;
   return periodic ? (m + n[d]) % n[d] : c;
+}
+
+long GridShape::neighbour_index(long i, const std::array<int, 3>& o) const {
+  auto c = node(i);
+  for (std::size_t d = 0; d < 3; ++d) {
+    const int m = c[d] + o[d];
+    if (!periodic && (m < 0 || m >= n[d])) return -1;
+    c[d] = neighbour(static_cast<int>(d), c[d], o[d]);
+  }
+  return index(c[0], c[1], c[2]);
 }
 
 GridShape GridShape::coarsened() const {
@@ -251,65 +92,167 @@ template <class Real>
 template <class V>
 void StencilMatrix<Real>::multiply(const V* x, V* y, const V* b) const {
   const int n0 = shape_.n[0];
-  for_each_stencil_row(
-      shape_, pattern_, c_.data(), x, y,
-      [](int K, const Real* const* cr, const V* const* xr, V* yr, int begin, int end) {
-        rows(K, cr, xr, yr, begin, end);
-      },
-      [&](long base, V* yr) {
-        if (b)
-          for (int i = 0; i < n0; ++i) yr[i] = b[base + i] - yr[i];
-      });
-}
-
-ScaledStencil::ScaledStencil(const StencilMatrix<double>& rows) : shape_(rows.shape()) {
-  const GridShape& shape = shape_;
-  const long n = shape.size();
-  const int centre = shape.offset(0, 0, 0);
-  pattern_ =
-      pattern_of(shape, [&](int o) { return o != centre && rows.pattern().slot[static_cast<std::size_t>(o)] >= 0; });
-  const int K = pattern_.size();
-  diag_.resize(static_cast<std::size_t>(n));
-  inv_diag_.resize(diag_.size());
-  c_.resize(static_cast<std::size_t>(K * n));
-  const double half_max = 65504.0;
-  for (long i = 0; i < n; ++i) {
-    const double d = rows.at(centre, i);
-    if (!(d != 0.0)) throw std::invalid_argument("scaled stencil: a zero diagonal entry");
-    diag_[static_cast<std::size_t>(i)] = static_cast<float>(d);
-    inv_diag_[static_cast<std::size_t>(i)] = static_cast<float>(1.0 / d);
-    for (int k = 0; k < K; ++k) {
-      const auto& o = pattern_.offsets[static_cast<std::size_t>(k)];
-      const double v = rows.at(shape.offset(o[0], o[1], o[2]), i) / d;
-      if (!(std::abs(v) <= half_max)) throw std::invalid_argument("scaled stencil: a coefficient beyond binary16");
-      c_[GridShape::coefficient_index(k, i, K, shape.n[0])] =
-          static_cast<_Float16>(static_cast<float>(v));  // via float: the F16C instruction
-    }
-  }
+  for_each_stencil_row(shape_, pattern_, c_.data(), x, y, [&](long base, V* yr) {
+    if (b)
+      for (int i = 0; i < n0; ++i) yr[i] = b[base + i] - yr[i];
+  });
 }
 
 namespace {
 
-// y = D^-1 A x - x (the rows without their centre) from binary16 rows, then finish(first
-// index of the row, row of y).
-template <class Finish>
-void scaled_rows(const GridShape& shape, const StencilPattern& pattern, const _Float16* c, const float* x, float* y,
-                 Finish&& finish) {
-  for_each_stencil_row(
-      shape, pattern, c, x, y,
-      [](int K, const _Float16* const* cr, const float* const* xr, float* yr, int begin, int end) {
-        rows(K, cr, xr, yr, begin, end);
-      },
-      finish);
+// Whether offset index o is the centre or lies in the upper half: (oz, oy, ox) > 0 in
+// lexicographic order, which is o > centre in GridShape::offset's numbering.
+bool upper_half(const GridShape& shape, int o) {
+  return o >= shape.offset(0, 0, 0);
+}
+
+// The mirror of a stored offset.
+std::array<int, 3> mirror(const std::array<int, 3>& o) {
+  return {-o[0], -o[1], -o[2]};
+}
+
+// (W_i A_io + W_m A_m,-o) / 2 for the neighbour m = i + o (an entry of the symmetric
+// diag(W) A, averaged over the pair so that round-off is shared), zero without a neighbour.
+double symmetric_entry(const StencilMatrix<double>& A, const std::vector<double>& W, long i,
+                       const std::array<int, 3>& o) {
+  const GridShape& shape = A.shape();
+  const long m = shape.neighbour_index(i, o);
+  if (m < 0) return 0.0;
+  const auto mo = mirror(o);
+  const double a = W[static_cast<std::size_t>(i)] * A.at(shape.offset(o[0], o[1], o[2]), i);
+  const double b = W[static_cast<std::size_t>(m)] * A.at(shape.offset(mo[0], mo[1], mo[2]), m);
+  return 0.5 * (a + b);
+}
+
+// The pattern of A's centre and stored upper offsets (with or without the centre), mirrored.
+StencilPattern upper_pattern(const StencilMatrix<double>& A, bool with_centre) {
+  const GridShape& shape = A.shape();
+  const int centre = shape.offset(0, 0, 0);
+  StencilPattern p = pattern_of(shape, [&](int o) {
+    return upper_half(shape, o) && (with_centre || o != centre) && A.pattern().slot[static_cast<std::size_t>(o)] >= 0;
+  });
+  p.mirrored = true;
+  return p;
 }
 
 }  // namespace
+
+std::vector<double> symmetrizing_weights(const StencilMatrix<double>& A, double tolerance) {
+  const GridShape& shape = A.shape();
+  const long n = shape.size();
+  for (int d = 0; d < shape.dim; ++d)
+    if (shape.periodic && shape.n[static_cast<std::size_t>(d)] < 3) return {};  // +1 and -1 share a column
+  const int centre = shape.offset(0, 0, 0);
+  std::vector<double> W(static_cast<std::size_t>(n), 1.0);
+  // W_r = W_p A_pr / A_rp along a spanning tree: from the node before in x, else in y, else in z.
+  for (long r = 1; r < n; ++r) {
+    const auto c = shape.node(r);
+    const std::array<int, 3> o = c[0] > 0   ? std::array<int, 3>{1, 0, 0}
+                                 : c[1] > 0 ? std::array<int, 3>{0, 1, 0}
+                                            : std::array<int, 3>{0, 0, 1};
+    const long p = shape.index(c[0] - o[0], c[1] - o[1], c[2] - o[2]);
+    const double forward = A.at(shape.offset(o[0], o[1], o[2]), p), back = A.at(shape.offset(-o[0], -o[1], -o[2]), r);
+    if (!(forward / back > 0.0) || !std::isfinite(forward / back)) return {};
+    W[static_cast<std::size_t>(r)] = W[static_cast<std::size_t>(p)] * (forward / back);
+  }
+  // Every pair must agree, and diag(W) A needs a positive diagonal.
+  for (long i = 0; i < n; ++i) {
+    const double wi = W[static_cast<std::size_t>(i)], di = wi * A.at(centre, i);
+    if (!(di > 0.0)) return {};
+    for (const auto& o : A.pattern().offsets) {
+      const long m = shape.neighbour_index(i, o);
+      if (m < 0 || m == i) continue;
+      const auto mo = mirror(o);
+      const double wm = W[static_cast<std::size_t>(m)];
+      const double a = wi * A.at(shape.offset(o[0], o[1], o[2]), i),
+                   b = wm * A.at(shape.offset(mo[0], mo[1], mo[2]), m);
+      if (!(std::abs(a - b) <= tolerance * std::max(di, std::abs(wm * A.at(centre, m))))) return {};
+    }
+  }
+  return W;
+}
+
+SymmetricStencil::SymmetricStencil(const StencilMatrix<double>& A, const std::vector<double>& weights)
+    : shape_(A.shape()), pattern_(upper_pattern(A, true)) {
+  const long n = shape_.size();
+  if (weights.size() != static_cast<std::size_t>(n))
+    throw std::invalid_argument("symmetric stencil: one weight per node");
+  const int K = pattern_.size();
+  c_.resize(static_cast<std::size_t>(K * n));
+  inv_weight_.resize(static_cast<std::size_t>(n));
+  for (long i = 0; i < n; ++i) {
+    inv_weight_[static_cast<std::size_t>(i)] = 1.0 / weights[static_cast<std::size_t>(i)];
+    for (int k = 0; k < K; ++k)
+      c_[GridShape::coefficient_index(k, i, K, shape_.n[0])] =
+          symmetric_entry(A, weights, i, pattern_.offsets[static_cast<std::size_t>(k)]);
+  }
+}
+
+void SymmetricStencil::multiply(const double* x, double* y) const {
+  const int n0 = shape_.n[0];
+  const double* inv_weight = inv_weight_.data();
+  for_each_stencil_row(shape_, pattern_, c_.data(), x, y, [&](long base, double* __restrict yr) {
+    const double* __restrict s = inv_weight + base;
+    for (int i = 0; i < n0; ++i) yr[i] *= s[i];
+  });
+}
+
+namespace {
+
+_Float16 to_binary16(double v) {
+  const double half_max = 65504.0;
+  if (!(std::abs(v) <= half_max)) throw std::invalid_argument("scaled stencil: a coefficient beyond binary16");
+  return static_cast<_Float16>(static_cast<float>(v));  // via float: the F16C instruction
+}
+
+}  // namespace
+
+ScaledStencil::ScaledStencil(const StencilMatrix<double>& rows, const std::vector<double>& weights)
+    : shape_(rows.shape()) {
+  const GridShape& shape = shape_;
+  const long n = shape.size();
+  const int centre = shape.offset(0, 0, 0);
+  const bool symmetric = !weights.empty();
+  pattern_ = symmetric ? upper_pattern(rows, false) : pattern_of(shape, [&](int o) {
+    return o != centre && rows.pattern().slot[static_cast<std::size_t>(o)] >= 0;
+  });
+  const int K = pattern_.size();
+  diag_.resize(static_cast<std::size_t>(n));
+  inv_diag_.resize(diag_.size());
+  c_.resize(static_cast<std::size_t>(K * n));
+  // q = (W_i A_ii)^1/2, the square root of diag(W) A's diagonal.
+  std::vector<double> q(symmetric ? diag_.size() : 0);
+  for (long i = 0; i < n; ++i) {
+    const double d = rows.at(centre, i);
+    if (!(d != 0.0)) throw std::invalid_argument("scaled stencil: a zero diagonal entry");
+    if (symmetric) q[static_cast<std::size_t>(i)] = std::sqrt(weights[static_cast<std::size_t>(i)] * d);
+  }
+  if (symmetric) scale_.assign(q.begin(), q.end());
+  for (long i = 0; i < n; ++i) {
+    const auto u = static_cast<std::size_t>(i);
+    const double d = rows.at(centre, i);
+    // sigma = q / W (sqrt(A_ii / W_i) when symmetric), A_ii otherwise; rho = 1 / sigma.
+    const double sigma = symmetric ? q[u] / weights[u] : d;
+    diag_[u] = static_cast<float>(sigma);
+    inv_diag_[u] = static_cast<float>(1.0 / sigma);
+    for (int k = 0; k < K; ++k) {
+      const auto& o = pattern_.offsets[static_cast<std::size_t>(k)];
+      double v = 0.0;
+      if (!symmetric) {
+        v = rows.at(shape.offset(o[0], o[1], o[2]), i) / d;
+      } else if (const long m = shape.neighbour_index(i, o); m >= 0) {
+        v = symmetric_entry(rows, weights, i, o) / (q[u] * q[static_cast<std::size_t>(m)]);
+      }
+      c_[GridShape::coefficient_index(k, i, K, shape.n[0])] = to_binary16(v);
+    }
+  }
+}
 
 void ScaledStencil::apply(const float* x, float* y, Output output, const float* b) const {
   const int n0 = shape_.n[0];
   const float* diag = diag_.data();
   const float* inv_diag = inv_diag_.data();
-  scaled_rows(shape_, pattern_, c_.data(), x, y, [&](long base, float* __restrict yr) {
+  for_each_stencil_row(shape_, pattern_, c_.data(), x, y, [&](long base, float* __restrict yr) {
     const float* __restrict xr = x + base;
     const float* __restrict br = b + base;
     if (output == Output::product) {
@@ -330,7 +273,7 @@ void ScaledStencil::apply(const float* x, float* y, Output output, const float* 
 void ScaledStencil::chebyshev_step(const float* x, float* x_next, const float* scaled_b, float* d, float keep,
                                    float step) const {
   const int n0 = shape_.n[0];
-  scaled_rows(shape_, pattern_, c_.data(), x, x_next, [&](long base, float* __restrict yr) {
+  for_each_stencil_row(shape_, pattern_, c_.data(), x, x_next, [&](long base, float* __restrict yr) {
     const float* __restrict xr = x + base;
     const float* __restrict br = scaled_b + base;
     float* __restrict dr = d + base;

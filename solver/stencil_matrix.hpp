@@ -57,6 +57,9 @@ struct GridShape {
   long index(int i, int j, int k) const {
     return static_cast<long>(i) + static_cast<long>(n[0]) * (j + static_cast<long>(n[1]) * k);
   }
+  /// Natural index of the neighbour of node i at offset o (wrapped on the torus), or -1 for
+  /// a neighbour outside the box.
+  long neighbour_index(long i, const std::array<int, 3>& o) const;
   std::array<int, 3> node(long r) const {
     return {static_cast<int>(r % n[0]), static_cast<int>((r / n[0]) % n[1]),
             static_cast<int>(r / (static_cast<long>(n[0]) * n[1]))};
@@ -78,6 +81,9 @@ struct StencilPattern {
   int size() const { return static_cast<int>(offsets.size()); }
   /// Position of an offset (index in [0, 3^dim) of GridShape::offset) in the list, or -1.
   std::vector<int> slot;
+  /// A symmetric matrix kept as its upper half: every stored offset o but the centre also
+  /// stands for -o, whose coefficient at node i is the one stored for o at node i - o.
+  bool mirrored = false;
 };
 
 template <class Real>
@@ -106,21 +112,59 @@ class StencilMatrix {
   std::vector<Real> c_;  // at GridShape::coefficient_index of the pattern's slots
 };
 
+/// Weights W > 0 (W_0 = 1) for which diag(W) A is symmetric with a positive diagonal, each
+/// pair of entries equal to `tolerance` times the larger of their two diagonal entries; an
+/// empty vector when A has none. The operator of docs/theory.md section 3 without drift has
+/// them (W = w h^dim, the weight times the cell volume, up to a constant): its rows are
+/// (1 / W) times a symmetric matrix. A drift, or rows that are not conservative, break it.
+/// Found along a spanning tree of the grid (W_r = W_p A_pr / A_rp) and then checked pair by
+/// pair.
+std::vector<double> symmetrizing_weights(const StencilMatrix<double>& A, double tolerance = 1e-12);
+
+/// A = diag(W)^-1 E with E = diag(W) A symmetric, stored as E's centre and upper half
+/// (pairs averaged) plus 1 / W: in 3D with a full G 10 + 1 instead of 19 float64 arrays,
+/// the bytes the product reads. Equals A's product to the symmetry tolerance of W.
+class SymmetricStencil {
+ public:
+  SymmetricStencil() = default;
+  SymmetricStencil(const StencilMatrix<double>& A, const std::vector<double>& weights);
+  bool empty() const { return c_.empty(); }
+  const StencilPattern& pattern() const { return pattern_; }
+  /// y = A x.
+  void multiply(const double* x, double* y) const;
+
+ private:
+  GridShape shape_;
+  StencilPattern pattern_;  // centre and upper offsets, mirrored
+  std::vector<double> c_, inv_weight_;
+};
+
 /// D^-1 A for a stencil matrix A with a nonzero diagonal D: the rows divided by their centre
 /// coefficient and stored in binary16 (11 significant bits, relative rounding 2^-11) without
 /// the centre (which is 1), the diagonal in float32. A quarter of the bytes of a float64
 /// row, for the multigrid cycle, which only needs an approximate inverse and is bound by
 /// memory traffic.
+///
+/// Given weights W with diag(W) A = E symmetric (symmetrizing_weights), it stores instead
+/// the symmetric Jacobi scaling S = Q^-1 E Q^-1, Q = diag(q), q = (W_i A_ii)^1/2: unit
+/// diagonal, upper half only (half the coefficients again). S = Q (D^-1 A) Q^-1 has the
+/// spectrum of D^-1 A, and iterating on S y = Q^-1 W b for y = Q x is the Jacobi-scaled
+/// iteration on A x = b. Then "x" below is y = Q x, "D" is diag(q / W) (so that A x = D S y
+/// and D^-1 b = Q^-1 W b), and variable_scale() is q.
 class ScaledStencil {
  public:
   ScaledStencil() = default;
   /// From the rows of an assembled matrix (as StencilMatrix); throws if a scaled coefficient
   /// leaves the binary16 range.
   ScaledStencil(Mat A, const GridShape& shape) : ScaledStencil(StencilMatrix<double>(A, shape)) {}
-  explicit ScaledStencil(const StencilMatrix<double>& rows);
+  /// Symmetric storage when `weights` (symmetrizing_weights of rows) is not empty.
+  explicit ScaledStencil(const StencilMatrix<double>& rows, const std::vector<double>& weights = {});
 
   const GridShape& shape() const { return shape_; }
   const std::vector<float>& inverse_diagonal() const { return inv_diag_; }
+  /// q with y = q x for the symmetric storage, null for the general one (q = 1).
+  const float* variable_scale() const { return scale_.empty() ? nullptr : scale_.data(); }
+  bool symmetric() const { return pattern_.mirrored; }
 
   enum class Output {
     product,            ///< y = D^-1 A x
@@ -138,7 +182,7 @@ class ScaledStencil {
   GridShape shape_;
   StencilPattern pattern_;   // the matrix's offsets but the centre
   std::vector<_Float16> c_;  // a_o / a_centre at GridShape::coefficient_index
-  std::vector<float> diag_, inv_diag_;
+  std::vector<float> diag_, inv_diag_, scale_;
 };
 
 }  // namespace attnpde

@@ -61,6 +61,8 @@ void StencilMultigrid::set_operator(Mat A) {
   ATTNPDE_PETSC(PetscObjectReference(reinterpret_cast<PetscObject>(A)));
   op_ = MatOwner(A);
   fine_ = StencilMatrix<double>(A, shape_);
+  weights_ = symmetrizing_weights(fine_);
+  symmetric_ = weights_.empty() ? SymmetricStencil() : SymmetricStencil(fine_, weights_);
   levels_.clear();
 }
 
@@ -90,7 +92,7 @@ void StencilMultigrid::set_up() {
       coarse_rhs_.resize(static_cast<Eigen::Index>(n));
       break;
     }
-    L.A = l == 0 ? ScaledStencil(fine_) : ScaledStencil(a, L.shape);
+    L.A = l == 0 ? ScaledStencil(fine_, weights_) : ScaledStencil(a, L.shape);
     L.r.assign(n, 0.0f);
     L.d.assign(n, 0.0f);
     L.upper = upper_factor * largest_eigenvalue(L);
@@ -170,7 +172,7 @@ void StencilMultigrid::cycle(std::size_t l) {
   L.A.apply(L.x.data(), L.r.data(), ScaledStencil::Output::residual_of_scaled, L.b.data());
   L.down->restrict_to(L.r.data(), C.b.data());
   cycle(l + 1);
-  L.down->prolong_add(C.x.data(), L.x.data());
+  L.down->prolong_add(C.x.data(), L.x.data(), L.A.variable_scale());
   smooth(L, false);
 }
 
@@ -184,7 +186,10 @@ void StencilMultigrid::apply(Vec x, Vec y) {
   ATTNPDE_PETSC(VecRestoreArrayRead(x, &in));
   cycle(0);
   ATTNPDE_PETSC(VecGetArray(y, &out));
-  for_nodes(shape_.size(), [&](long i) { out[i] = fine.x[static_cast<std::size_t>(i)]; });
+  if (const float* q = fine.A.variable_scale())  // the fine level iterates on y = q x
+    for_nodes(shape_.size(), [&](long i) { out[i] = fine.x[static_cast<std::size_t>(i)] / q[i]; });
+  else
+    for_nodes(shape_.size(), [&](long i) { out[i] = fine.x[static_cast<std::size_t>(i)]; });
   ATTNPDE_PETSC(VecRestoreArray(y, &out));
 }
 
@@ -194,7 +199,10 @@ void StencilMultigrid::multiply(Vec x, Vec y) const {
   PetscScalar* out = nullptr;
   ATTNPDE_PETSC(VecGetArrayRead(x, &in));
   ATTNPDE_PETSC(VecGetArray(y, &out));
-  fine_.multiply(in, out);
+  if (symmetric_.empty())
+    fine_.multiply(in, out);
+  else
+    symmetric_.multiply(in, out);
   ATTNPDE_PETSC(VecRestoreArray(y, &out));
   ATTNPDE_PETSC(VecRestoreArrayRead(x, &in));
 }

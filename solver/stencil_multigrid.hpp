@@ -16,6 +16,8 @@
 //    (a preconditioner needs no more; a quarter of the bytes of float64 rows, and memory
 //    traffic is what the cycle's time is), so the outer Krylov method is FGMRES, which
 //    tolerates a preconditioner that is not exactly linear.
+// When diag(W) A is symmetric for some weights W (no drift), the products and the fine
+// level read the upper half only (SymmetricStencil, the symmetric ScaledStencil).
 // Every product is threaded over grid rows; no step depends on the thread count, so results
 // are identical for any number of threads.
 
@@ -60,6 +62,9 @@ class StencilMultigrid {
   void configure(KSP ksp);
   /// Levels of the hierarchy (built at set_up()).
   int levels_planned() const { return level_count_; }
+  /// Whether the last operator is symmetric under weights (symmetrizing_weights), so that
+  /// its products and the fine level's smoothing read half the coefficients.
+  bool symmetric() const { return !weights_.empty(); }
   /// The matrix of the last set_operator (null before).
   Mat operator_matrix() const { return op_.get(); }
 
@@ -79,6 +84,8 @@ class StencilMultigrid {
   int level_count_ = 1;
   MatOwner op_;  // reference to the operator of set_operator
   StencilMatrix<double> fine_;
+  std::vector<double> weights_;  // symmetrizing weights of fine_, empty when it has none
+  SymmetricStencil symmetric_;   // fine_ in symmetric storage, for the products
   MatOwner shell_;
   std::vector<Level> levels_;
   Eigen::PartialPivLU<Eigen::MatrixXd> coarsest_;

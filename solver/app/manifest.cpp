@@ -24,6 +24,7 @@ Json pde_stats_json(const PdeStats& st) {
       .set("ksp_type", st.ksp_type)
       .set("pc_type", st.pc_type)
       .set("mg_levels", st.mg_levels)
+      .set("mg_storage", st.mg_storage)
       .set("ksp_iterations", st.ksp_iterations)
       .set("seconds", st.seconds);
 }
