@@ -17,7 +17,9 @@
 //    traffic is what the cycle's time is), so the outer Krylov method is FGMRES, which
 //    tolerates a preconditioner that is not exactly linear.
 // When diag(W) A is symmetric for some weights W (no drift), the products and the fine
-// level read the upper half only (SymmetricStencil, the symmetric ScaledStencil).
+// level read the upper half only (SymmetricStencil, the symmetric ScaledStencil); the
+// products then equal the assembled ones to the symmetry tolerance of
+// symmetrizing_weights (1e-12 of the diagonal; 1e-13 relative in the tests).
 // Every product is threaded over grid rows; no step depends on the thread count, so results
 // are identical for any number of threads.
 
