@@ -49,8 +49,12 @@ void apply_attention_rows(const Tokens& tokens, const MetricScore& score, const 
                           const double* weights, std::size_t lo, std::size_t hi);
 
 /// The dense kernel sums the keys in blocks of this many consecutive tokens (each block's
-/// sums added to the row's float64 sums in order): 2048 in float64, 256 in float32.
+/// sums added to the row's float64 sums in order): 2048 in float64, 1024 in float32.
 std::size_t dense_key_block(Precision precision);
+
+/// Query rows the dense kernel's inner loop serves per pass over the keys
+/// (bench/loop_count.py reads this line to count pairs per loop iteration).
+inline constexpr int dense_query_rows = 4;
 
 /// s[i] += sum_j K(q_i, x_j) w_j and su[i] += sum_j K(q_i, x_j) w_j u_j over the keys of one
 /// block (at most dense_key_block(precision) tokens, u and w of the keys, w null: 1), with the

@@ -7,9 +7,10 @@ usage: /usr/bin/python3 bench/loop_count.py [OBJECT]
 Disassembles (objdump) the 2D Gaussian, periodic, unweighted instantiations of the dense kernel
 (float64 and float32), takes the innermost loop that holds vector FMAs (the SIMD body over the
 keys j), and counts its instructions that need an FMA/multiply pipe (vfmadd*, vfmsub*, vfnmadd*,
-vfnmsub*, vmulp*). One iteration handles one vector of pairs (8 float64 or 16 float32 lanes in
-zmm, half that in ymm), so the kernel cannot beat peak_fma_rate x lanes / count pairs per
-second: the roofline bench/run.sh divides by. Prints "precision count lanes register".
+vfnmsub*, vmulp*). One iteration handles one vector of keys (8 float64 or 16 float32 lanes in
+zmm, half that in ymm) for each of the dense_query_rows query rows (attention/kernel_dense.hpp),
+so the kernel cannot beat peak_fma_rate x pairs / count pairs per second: the roofline
+bench/run.sh divides by. Prints "precision count pairs register", pairs per iteration.
 """
 import collections
 import re
@@ -38,17 +39,25 @@ def inner_loop(lines, name):
     return min(loops, key=len)
 
 
+def query_rows():
+    """dense_query_rows from attention/kernel_dense.hpp."""
+    import pathlib
+    header = pathlib.Path(__file__).resolve().parent.parent / "attention" / "kernel_dense.hpp"
+    return int(re.search(r"dense_query_rows = (\d+);", header.read_text()).group(1))
+
+
 def main(argv):
     obj = argv[1] if len(argv) > 1 else "build/CMakeFiles/attnpde_attention.dir/attention/kernel_dense.cpp.o"
     text = subprocess.run(["objdump", "-dC", "--no-show-raw-insn", obj], check=True, capture_output=True,
                           text=True).stdout.split("\n")
+    rows = query_rows()
     for real, lanes512 in (("double", 8), ("float", 16)):
         name = f"accumulate_kernel<2, (attnpde::(anonymous namespace)::Shape)0, false, true, {real}>"
         body = inner_loop(text, name)
         count = sum(1 for _, o, _ in body if FMA.match(o))
         zmm = any("zmm" in g for _, _, g in body)
         ops = collections.Counter(o for _, o, _ in body)
-        print(f"{'float64' if real == 'double' else 'float32'} {count} {lanes512 if zmm else lanes512 // 2} "
+        print(f"{'float64' if real == 'double' else 'float32'} {count} {rows * (lanes512 if zmm else lanes512 // 2)} "
               f"{'zmm' if zmm else 'ymm'}  # {len(body)} instructions: "
               + ", ".join(f"{k} {o}" for o, k in ops.most_common(8)))
     return 0

@@ -2,8 +2,9 @@
 # One attention layer in attnpde, numpy and PyTorch on the same tokens, in the same run;
 # prints the ratios and the share of this machine's roofline for the kernel: the peak vector
 # FMA rate measured by bench_kernel (all threads, the widest vectors the build uses) times the
-# lanes per vector, over the FMA-pipe instructions per vector of the kernel's inner loop
-# (bench/loop_count.py reads them from the compiled object), for float64 and float32.
+# pairs per iteration of the kernel's inner loop (lanes x query rows), over its FMA-pipe
+# instructions per iteration (bench/loop_count.py reads them from the compiled object), for
+# float64 and float32.
 #   bench/run.sh [N]     (default 20000; build first with ./run.sh --setup-only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
