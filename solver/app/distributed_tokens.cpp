@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "postprocess/tables.hpp"
+#include "solver/app/manifest.hpp"
 
 namespace attnpde {
 
@@ -152,15 +153,11 @@ Json distributed_kernel_json(const DistributedKernel& kernel, const std::vector<
   MPI_Allreduce(MPI_IN_PLACE, &nonzeros, 1, MPI_LONG, MPI_SUM, comm);
   MPI_Allreduce(MPI_IN_PLACE, &build, 1, MPI_DOUBLE, MPI_MAX, comm);
   const double bound = tk->neglected_bound(weights.empty() ? nullptr : weights.data());
-  return kern.set("halo_tokens_min", -counts[2])
-      .set("halo_tokens_max", counts[3])
-      .set("cutoff", tk->local().cutoff())
-      .set("nonzeros", nonzeros)
-      .set("mean_neighbours", static_cast<double>(nonzeros) / static_cast<double>(tk->total()))
-      .set("neglected_weight_bound", bound)
-      .set("neglected_weight_typical", tk->local().tail_fraction())
-      .set("weights", tk->local().float32_weights() ? "float32" : "float64")
-      .set("build_seconds", build);
+  kern.set("halo_tokens_min", -counts[2]).set("halo_tokens_max", counts[3]);
+  set_truncated_kernel(
+      kern, {tk->local().cutoff(), nonzeros, static_cast<double>(nonzeros) / static_cast<double>(tk->total()), bound,
+             tk->local().tail_fraction(), tk->local().float32_weights(), build});
+  return kern;
 }
 
 std::string write_token_pieces(const std::string& dir, const std::string& base, const Tokens& tokens,

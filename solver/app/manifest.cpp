@@ -29,6 +29,16 @@ Json pde_stats_json(const PdeStats& st) {
       .set("seconds", st.seconds);
 }
 
+void set_truncated_kernel(Json& kernel, const TruncatedKernelSummary& t) {
+  kernel.set("cutoff", t.cutoff)
+      .set("nonzeros", t.nonzeros)
+      .set("mean_neighbours", t.mean_neighbours)
+      .set("neglected_weight_bound", t.neglected_weight_bound)
+      .set("neglected_weight_typical", t.neglected_weight_typical)
+      .set("weights", t.float32_weights ? "float32" : "float64")
+      .set("build_seconds", t.build_seconds);
+}
+
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path);
   out << text << '\n';

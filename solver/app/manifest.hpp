@@ -31,6 +31,20 @@ bool is_root_rank();
 Json manifest_header(const Case& c, const RunSettings& settings);
 /// The manifest section of the PDE solvers' statistics.
 Json pde_stats_json(const PdeStats& stats);
+
+/// What a manifest reports of a truncated kernel: of one kernel, or reduced over the ranks of
+/// a distributed one (nonzeros summed, build time the slowest rank's).
+struct TruncatedKernelSummary {
+  double cutoff = 0.0;
+  long nonzeros = 0;
+  double mean_neighbours = 0.0;
+  double neglected_weight_bound = 0.0;
+  double neglected_weight_typical = 0.0;
+  bool float32_weights = false;
+  double build_seconds = 0.0;
+};
+/// Sets those keys on a manifest's kernel section.
+void set_truncated_kernel(Json& kernel, const TruncatedKernelSummary& t);
 /// Writes text and a newline to path (throws on failure).
 void write_text(const std::string& path, const std::string& text);
 /// Adds the list of output files (manifest.json included) and writes out_dir/manifest.json.

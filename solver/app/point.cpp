@@ -10,6 +10,7 @@
 #include "attention/kernel_truncated.hpp"
 #include "attention/layers.hpp"
 #include "solver/app/distributed_tokens.hpp"
+#include "solver/app/manifest.hpp"
 #include "solver/app/progress.hpp"
 
 namespace attnpde {
@@ -30,13 +31,9 @@ Json kernel_json(const AttentionKernel& kernel, const ColumnWeights& weights) {
     base = &split->inner();
   }
   if (const auto* tk = dynamic_cast<const TruncatedKernel*>(base))
-    kern.set("cutoff", tk->cutoff())
-        .set("nonzeros", tk->nonzeros())
-        .set("mean_neighbours", tk->mean_neighbours())
-        .set("neglected_weight_bound", tk->neglected_bound(weights.data()))
-        .set("neglected_weight_typical", tk->tail_fraction())
-        .set("weights", tk->float32_weights() ? "float32" : "float64")
-        .set("build_seconds", tk->build_seconds());
+    set_truncated_kernel(kern,
+                         {tk->cutoff(), tk->nonzeros(), tk->mean_neighbours(), tk->neglected_bound(weights.data()),
+                          tk->tail_fraction(), tk->float32_weights(), tk->build_seconds()});
   return kern;
 }
 }  // namespace
