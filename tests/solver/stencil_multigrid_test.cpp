@@ -65,6 +65,17 @@ const GridCase grid_cases[] = {
     {{8, 6, 10}, Domain{DomainKind::box}},
 };
 
+// y = A x for the assembled matrix, by PETSc.
+std::vector<double> assembled_product(const Grid& grid, Mat A, const std::vector<double>& x) {
+  VecOwner xv = grid.create_vector(), yv = grid.create_vector();
+  double* a = nullptr;
+  ATTNPDE_PETSC(VecGetArray(xv, &a));
+  std::copy(x.begin(), x.end(), a);
+  ATTNPDE_PETSC(VecRestoreArray(xv, &a));
+  ATTNPDE_PETSC(MatMult(A, xv, yv));
+  return grid.gather(yv);
+}
+
 // The float64 stencil product is the assembled product to round-off, on every grid kind.
 TEST(StencilMatrix, ProductIsTheAssembledProduct) {
   for (const auto& c : grid_cases) {
@@ -75,14 +86,7 @@ TEST(StencilMatrix, ProductIsTheAssembledProduct) {
     std::vector<double> y(x.size()), r(x.size());
     S.multiply(x.data(), y.data());
     S.multiply(x.data(), r.data(), x.data());  // r = x - A x
-    VecOwner xv = grid.create_vector(), yv = grid.create_vector();
-    grid.fill(xv, [](const double*) { return 0.0; });
-    double* a = nullptr;
-    ATTNPDE_PETSC(VecGetArray(xv, &a));
-    std::copy(x.begin(), x.end(), a);
-    ATTNPDE_PETSC(VecRestoreArray(xv, &a));
-    ATTNPDE_PETSC(MatMult(A, xv, yv));
-    const auto ref = grid.gather(yv);
+    const auto ref = assembled_product(grid, A, x);
     double diff = 0, residual_diff = 0, scale = 0;
     for (std::size_t i = 0; i < x.size(); ++i) {
       diff = std::max(diff, std::abs(y[i] - ref[i]));
@@ -139,17 +143,6 @@ TEST(ScaledStencil, ResidualsAreTheProductToBinary16Rounding) {
     EXPECT_LT(scaled_err, 1e-3 * scale) << c.nodes.size() << "D";
     EXPECT_LT(from_scaled_err, 1e-3 * scale) << c.nodes.size() << "D";
   }
-}
-
-// y = A x for the assembled matrix, by PETSc.
-std::vector<double> assembled_product(const Grid& grid, Mat A, const std::vector<double>& x) {
-  VecOwner xv = grid.create_vector(), yv = grid.create_vector();
-  double* a = nullptr;
-  ATTNPDE_PETSC(VecGetArray(xv, &a));
-  std::copy(x.begin(), x.end(), a);
-  ATTNPDE_PETSC(VecRestoreArray(xv, &a));
-  ATTNPDE_PETSC(MatMult(A, xv, yv));
-  return grid.gather(yv);
 }
 
 // Without drift the weights that make diag(W) A symmetric are the mass weights w h^dim (up
