@@ -7,8 +7,7 @@ namespace attnpde {
 void apply_components(const AttentionKernel& kernel, const double* u, double* out, std::size_t total,
                       const double* weights) {
   const std::size_t n = kernel.size();
-  int ranks = 1;  // (no MPI call for a kernel with every row: it may run without MPI)
-  if (kernel.row_comm() != MPI_COMM_SELF) MPI_Comm_size(kernel.row_comm(), &ranks);
+  const int ranks = row_ranks(kernel.row_comm());
   if (ranks == 1 && (n == 0 || total % n != 0))
     throw std::invalid_argument("values are not a whole number of components");
   // Distributed tokens: a rank without tokens still takes part in every component's

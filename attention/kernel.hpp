@@ -20,6 +20,19 @@
 
 namespace attnpde {
 
+/// Reductions over the ranks that hold the rows (AttentionKernel::row_comm): no MPI call at
+/// all for MPI_COMM_SELF, where this rank holds every row (benchmarks run such kernels
+/// without MPI_Init).
+inline int row_ranks(MPI_Comm comm) {
+  int ranks = 1;
+  if (comm != MPI_COMM_SELF) MPI_Comm_size(comm, &ranks);
+  return ranks;
+}
+/// MPI_Allreduce in place over comm, skipped for MPI_COMM_SELF.
+inline void reduce_over_rows(void* data, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm) {
+  if (comm != MPI_COMM_SELF) MPI_Allreduce(MPI_IN_PLACE, data, count, type, op, comm);
+}
+
 class AttentionKernel {
  public:
   virtual ~AttentionKernel() = default;

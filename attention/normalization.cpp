@@ -61,8 +61,7 @@ ColumnWeights column_weights(const AttentionKernel& kernel, const NormalizationS
     double err = 0.0;
     for (std::size_t i = 0; i < n; ++i) err = std::max(err, std::abs(cw.w[i] * ks[i] - 1.0));
     // Over every rank's rows with distributed tokens (a maximum: the same on any rank count).
-    if (kernel.row_comm() != MPI_COMM_SELF)
-      MPI_Allreduce(MPI_IN_PLACE, &err, 1, MPI_DOUBLE, MPI_MAX, kernel.row_comm());
+    reduce_over_rows(&err, 1, MPI_DOUBLE, MPI_MAX, kernel.row_comm());
     cw.iterations = it - 1;
     cw.marginal_error = err;
     if (err <= spec.sinkhorn_tol) {

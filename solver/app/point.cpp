@@ -50,8 +50,8 @@ void require_finite(const std::vector<double>& v, const Tokens& tokens, const st
     const long number = ids ? (*ids)[j] : static_cast<long>(j);
     message = what + " is " + value + " at token " + std::to_string(number) + " " + at + ")";
   }
-  int ranks = 1, rank = 0;
-  if (comm != MPI_COMM_SELF) MPI_Comm_size(comm, &ranks);
+  const int ranks = row_ranks(comm);
+  int rank = 0;
   if (ranks == 1) {
     if (!message.empty()) throw NonFiniteError(message);
     return;
@@ -238,7 +238,7 @@ PointResult run_point(const Problem& prob, const PointSpec& spec, const PdeAtTok
       details->mass_final += conserved[e % n] * u[e];
     }
     double mass[2] = {details->mass_initial, details->mass_final};
-    if (rows != MPI_COMM_SELF) MPI_Allreduce(MPI_IN_PLACE, mass, 2, MPI_DOUBLE, MPI_SUM, rows);
+    reduce_over_rows(mass, 2, MPI_DOUBLE, MPI_SUM, rows);
     details->mass_initial = mass[0];
     details->mass_final = mass[1];
     const auto* distributed = dynamic_cast<const DistributedKernel*>(kernel.get());

@@ -24,10 +24,8 @@ Errors relative_errors(const std::vector<double>& approx, const std::vector<doub
     maxima[0] = std::max(maxima[0], std::abs(d));
     maxima[1] = std::max(maxima[1], std::abs(exact[i]));
   }
-  if (comm != MPI_COMM_SELF) {
-    MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, comm);
-    MPI_Allreduce(MPI_IN_PLACE, maxima, 2, MPI_DOUBLE, MPI_MAX, comm);
-  }
+  reduce_over_rows(sums, 2, MPI_DOUBLE, MPI_SUM, comm);
+  reduce_over_rows(maxima, 2, MPI_DOUBLE, MPI_MAX, comm);
   const double d2 = sums[0], e2 = sums[1], dmax = maxima[0], emax = maxima[1];
   Errors e;
   e.l2 = e2 > 0 ? std::sqrt(d2 / e2) : std::sqrt(d2);
@@ -56,7 +54,7 @@ SplitErrors Problem::split_errors(const std::vector<double>& approx, const std::
   }
   e.interior = relative_errors(ai, ei, comm);
   e.boundary = relative_errors(ab, eb, comm);
-  if (comm != MPI_COMM_SELF) MPI_Allreduce(MPI_IN_PLACE, &near_tokens, 1, MPI_LONG, MPI_SUM, comm);
+  reduce_over_rows(&near_tokens, 1, MPI_LONG, MPI_SUM, comm);
   e.boundary_tokens = near_tokens;
   return e;
 }
