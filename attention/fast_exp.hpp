@@ -69,13 +69,15 @@ inline float fast_expf(float x) {
 
 namespace attnpde {
 
-/// 2^y for y in [-1022, 0], in the form of fast_exp without its argument reduction: an
+/// 2^y for y in [-1021, 0], in the form of fast_exp without its argument reduction: an
 /// attention kernel that folds log2(e) into its logits needs no multiplication by log2(e)
 /// and no Cody-Waite split of ln 2 (the rounding of y itself, a few ulp of |y|, scales a
 /// weight by 1 + O(|y| 1e-16), which matters only where the weight is negligible). The
 /// polynomial is the degree-11 Chebyshev fit of 2^f on |f| <= 1/2 (error 3e-18, against the
 /// degree 13 a Taylor series needs), evaluated as its even and odd parts: within 2 ulp of
-/// std::exp2 on the range.
+/// std::exp2 on the range. 2^k enters by an integer addition of k to the exponent field of
+/// p in [2^-1/2, 2^1/2] instead of a multiplication (one operation less on the FMA pipes);
+/// the sum stays a normal number for k >= -1021, hence the range.
 inline double fast_exp2(double y) {
   const double shifter = 0x1.8p52;
   const double kd_shifted = y + shifter;
@@ -95,11 +97,11 @@ inline double fast_exp2(double y) {
   e = e * f2 + 1.0;
   o = o * f2 + 0.6931471805599453;
   const double p = o * f + e;
-  const std::int64_t bits = (std::bit_cast<std::int64_t>(kd_shifted) + 1023) << 52;
-  return p * std::bit_cast<double>(bits);
+  const std::int64_t k_bits = std::bit_cast<std::int64_t>(kd_shifted) << 52;
+  return std::bit_cast<double>(std::bit_cast<std::int64_t>(p) + k_bits);
 }
 
-/// Single-precision twin of fast_exp2 for y in [-126, 0]: degree-6 Chebyshev fit of 2^f on
+/// Single-precision twin of fast_exp2 for y in [-125, 0]: degree-6 Chebyshev fit of 2^f on
 /// |f| <= 1/2 (error 2e-9), within 2 ulp of exp2 in float.
 inline float fast_exp2f(float y) {
   const float shifter = 0x1.8p23f;
@@ -113,8 +115,8 @@ inline float fast_exp2f(float y) {
   o = o * f2 + 0.6931472067028326f;
   e = e * f2 + 1.0f;
   const float p = o * f + e;
-  const std::int32_t bits = (std::bit_cast<std::int32_t>(kd_shifted) + 127) << 23;
-  return p * std::bit_cast<float>(bits);
+  const std::int32_t k_bits = std::bit_cast<std::int32_t>(kd_shifted) << 23;
+  return std::bit_cast<float>(std::bit_cast<std::int32_t>(p) + k_bits);
 }
 
 }  // namespace attnpde

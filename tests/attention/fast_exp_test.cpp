@@ -44,7 +44,7 @@ namespace {
 
 TEST(FastExp, BaseTwoWithinTwoUlpOfStdExp2OnClampedRange) {
   double worst = 0;
-  for (double y = -1010.0; y <= 0.0; y += 0.0137) {
+  for (double y = -1021.0; y <= 0.0; y += 0.0137) {
     const double ref = std::exp2(y);
     const double ulp = std::nextafter(ref, INFINITY) - ref;
     worst = std::max(worst, std::abs(fast_exp2(y) - ref) / ulp);
@@ -54,6 +54,7 @@ TEST(FastExp, BaseTwoWithinTwoUlpOfStdExp2OnClampedRange) {
   EXPECT_LE(worst, 2.0);
   EXPECT_EQ(fast_exp2(0.0), 1.0);
   EXPECT_EQ(fast_exp2(-3.0), 0.125);
+  EXPECT_EQ(fast_exp2(-1021.0), std::ldexp(1.0, -1021));  // the lower end: still normal
 }
 
 TEST(FastExp, BaseTwoSinglePrecisionWithinTwoUlpOnClampedRange) {
@@ -65,6 +66,7 @@ TEST(FastExp, BaseTwoSinglePrecisionWithinTwoUlpOnClampedRange) {
   }
   EXPECT_LE(worst, 2.0f);
   EXPECT_EQ(fast_exp2f(0.0f), 1.0f);
+  EXPECT_EQ(fast_exp2f(-125.0f), std::ldexp(1.0f, -125));
 }
 
 }  // namespace
