@@ -169,7 +169,9 @@ int main(int argc, char** argv) {
       const bool ours = variant == 0 && std::string(pc_type) == PCSHELL;
       std::printf("%s dim=%d n=%d coefficients=%s ksp=%s pc=%s first_step=%.6f seconds=%.6f iterations=%d",
                   names[variant], dim, n, kind, type, ours ? "stencil-mg" : pc_type, first, seconds, its);
-      if (ours) std::printf(" storage=%s", stencil_mg->symmetric() ? "symmetric" : "full");
+      if (ours)
+        std::printf(" storage=%s coefficient_rows=%ld", stencil_mg->symmetric() ? "symmetric" : "full",
+                    stencil_mg->coefficient_rows());
       if (!reference) {
         PetscReal diff = 0;
         ATTNPDE_PETSC(VecAXPY(x, -1.0, u1));

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "discretization/petsc_util.hpp"
@@ -38,6 +41,39 @@ GridShape GridShape::coarsened() const {
   }
   return c;
 }
+
+template <class C>
+void CoefficientRows::compact(std::vector<C>& c, std::size_t length) {
+  const std::size_t rows = length ? c.size() / length : 0;
+  stored_.assign(rows, 0);
+  // Rows by a hash of their bytes, each candidate compared in full.
+  std::unordered_multimap<std::uint64_t, int> seen;
+  std::size_t kept = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const C* row = c.data() + r * length;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(row);
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+    for (std::size_t b = 0; b < length * sizeof(C); ++b) h = (h ^ bytes[b]) * 1099511628211ull;
+    int found = -1;
+    for (auto [it, end] = seen.equal_range(h); it != end && found < 0; ++it)
+      if (std::memcmp(c.data() + static_cast<std::size_t>(it->second) * length, row, length * sizeof(C)) == 0)
+        found = it->second;
+    if (found < 0) {
+      found = static_cast<int>(kept);
+      if (kept != r) std::copy(row, row + length, c.data() + kept * length);
+      seen.emplace(h, found);
+      ++kept;
+    }
+    stored_[r] = found;
+  }
+  c.resize(kept * length);
+  c.shrink_to_fit();
+  distinct_ = static_cast<long>(kept);
+}
+
+template void CoefficientRows::compact(std::vector<double>&, std::size_t);
+template void CoefficientRows::compact(std::vector<float>&, std::size_t);
+template void CoefficientRows::compact(std::vector<_Float16>&, std::size_t);
 
 namespace {
 
@@ -86,13 +122,14 @@ StencilMatrix<Real>::StencilMatrix(Mat A, const GridShape& shape) : shape_(shape
     const int k = pattern_.slot[static_cast<std::size_t>(o)];
     if (k >= 0) c_[GridShape::coefficient_index(k, r, K, shape.n[0])] += static_cast<Real>(v);
   });
+  rows_.compact(c_, static_cast<std::size_t>(K) * static_cast<std::size_t>(shape.n[0]));
 }
 
 template <class Real>
 template <class V>
 void StencilMatrix<Real>::multiply(const V* x, V* y, const V* b) const {
   const int n0 = shape_.n[0];
-  for_each_stencil_row(shape_, pattern_, c_.data(), x, y, [&](long base, V* yr) {
+  for_each_stencil_row(shape_, pattern_, rows_, c_.data(), x, y, [&](long base, V* yr) {
     if (b)
       for (int i = 0; i < n0; ++i) yr[i] = b[base + i] - yr[i];
   });
@@ -186,12 +223,13 @@ SymmetricStencil::SymmetricStencil(const StencilMatrix<double>& A, const std::ve
       c_[GridShape::coefficient_index(k, i, K, shape_.n[0])] =
           symmetric_entry(A, weights, i, pattern_.offsets[static_cast<std::size_t>(k)]);
   }
+  rows_.compact(c_, static_cast<std::size_t>(K) * static_cast<std::size_t>(shape_.n[0]));
 }
 
 void SymmetricStencil::multiply(const double* x, double* y) const {
   const int n0 = shape_.n[0];
   const double* inv_weight = inv_weight_.data();
-  for_each_stencil_row(shape_, pattern_, c_.data(), x, y, [&](long base, double* __restrict yr) {
+  for_each_stencil_row(shape_, pattern_, rows_, c_.data(), x, y, [&](long base, double* __restrict yr) {
     const double* __restrict s = inv_weight + base;
     for (int i = 0; i < n0; ++i) yr[i] *= s[i];
   });
@@ -246,13 +284,14 @@ ScaledStencil::ScaledStencil(const StencilMatrix<double>& rows, const std::vecto
       c_[GridShape::coefficient_index(k, i, K, shape.n[0])] = to_binary16(v);
     }
   }
+  rows_.compact(c_, static_cast<std::size_t>(K) * static_cast<std::size_t>(shape.n[0]));
 }
 
 void ScaledStencil::apply(const float* x, float* y, Output output, const float* b) const {
   const int n0 = shape_.n[0];
   const float* diag = diag_.data();
   const float* inv_diag = inv_diag_.data();
-  for_each_stencil_row(shape_, pattern_, c_.data(), x, y, [&](long base, float* __restrict yr) {
+  for_each_stencil_row(shape_, pattern_, rows_, c_.data(), x, y, [&](long base, float* __restrict yr) {
     const float* __restrict xr = x + base;
     const float* __restrict br = b + base;
     if (output == Output::product) {
@@ -273,7 +312,7 @@ void ScaledStencil::apply(const float* x, float* y, Output output, const float* 
 void ScaledStencil::chebyshev_step(const float* x, float* x_next, const float* scaled_b, float* d, float keep,
                                    float step) const {
   const int n0 = shape_.n[0];
-  for_each_stencil_row(shape_, pattern_, c_.data(), x, x_next, [&](long base, float* __restrict yr) {
+  for_each_stencil_row(shape_, pattern_, rows_, c_.data(), x, x_next, [&](long base, float* __restrict yr) {
     const float* __restrict xr = x + base;
     const float* __restrict br = scaled_b + base;
     float* __restrict dr = d + base;

@@ -65,9 +65,11 @@ struct GridShape {
             static_cast<int>(r / (static_cast<long>(n[0]) * n[1]))};
   }
   /// Where a matrix with `slots` stored offsets keeps the coefficient of its slot-th offset
-  /// at node i: row by row, offset by offset, (row * slots + slot) * n0 + column, so that the
-  /// coefficients a product reads form one stream (one array per offset would put the
-  /// streams a power of two apart, which share cache sets).
+  /// at position i = row * n0 + column of its rows (grid rows before
+  /// CoefficientRows::compact, stored rows after): row by row, offset by offset,
+  /// (row * slots + slot) * n0 + column, so that the coefficients a product reads form one
+  /// stream (one array per offset would put the streams a power of two apart, which share
+  /// cache sets).
   static std::size_t coefficient_index(int slot, long i, int slots, int n0) {
     return static_cast<std::size_t>(((i / n0) * slots + slot) * n0 + i % n0);
   }
@@ -86,6 +88,27 @@ struct StencilPattern {
   bool mirrored = false;
 };
 
+/// The coefficient row each grid row reads. Grid rows (the n1 n2 lines along x) whose
+/// coefficients are equal bit for bit share one stored row: with constant coefficients on
+/// the torus every grid row is the same, and a product streams only its vectors (the
+/// coefficients, K n0 values, stay in L1); in the box the boundary rows differ, and with
+/// variable coefficients every row is its own.
+class CoefficientRows {
+ public:
+  /// Keeps one copy of each distinct row of c (grid rows of `length` values each, in order)
+  /// and remembers which one every grid row reads.
+  template <class C>
+  void compact(std::vector<C>& c, std::size_t length);
+  /// The stored row of grid row r (r itself before compact).
+  long operator()(long r) const { return stored_.empty() ? r : stored_[static_cast<std::size_t>(r)]; }
+  /// Distinct rows stored (0 before compact).
+  long distinct() const { return distinct_; }
+
+ private:
+  std::vector<int> stored_;
+  long distinct_ = 0;
+};
+
 template <class Real>
 class StencilMatrix {
  public:
@@ -99,8 +122,11 @@ class StencilMatrix {
   /// Coefficient of offset o (GridShape::offset) at node i; zero for an offset not stored.
   Real at(int o, long i) const {
     const int k = pattern_.slot[static_cast<std::size_t>(o)];
-    return k < 0 ? Real(0) : c_[GridShape::coefficient_index(k, i, pattern_.size(), shape_.n[0])];
+    const int n0 = shape_.n[0];
+    return k < 0 ? Real(0) : c_[GridShape::coefficient_index(k, rows_(i / n0) * n0 + i % n0, pattern_.size(), n0)];
   }
+  /// Which stored coefficient row each grid row reads.
+  const CoefficientRows& rows() const { return rows_; }
 
   /// y = A x, or y = b - A x when b is given.
   template <class V>
@@ -109,7 +135,8 @@ class StencilMatrix {
  private:
   GridShape shape_;
   StencilPattern pattern_;
-  std::vector<Real> c_;  // at GridShape::coefficient_index of the pattern's slots
+  std::vector<Real> c_;  // at GridShape::coefficient_index of the pattern's slots and rows_
+  CoefficientRows rows_;
 };
 
 /// Weights W > 0 (W_0 = 1) for which diag(W) A is symmetric with a positive diagonal, each
@@ -132,11 +159,13 @@ class SymmetricStencil {
   const StencilPattern& pattern() const { return pattern_; }
   /// y = A x.
   void multiply(const double* x, double* y) const;
+  const CoefficientRows& rows() const { return rows_; }
 
  private:
   GridShape shape_;
   StencilPattern pattern_;  // centre and upper offsets, mirrored
   std::vector<double> c_, inv_weight_;
+  CoefficientRows rows_;
 };
 
 /// D^-1 A for a stencil matrix A with a nonzero diagonal D: the rows divided by their centre
@@ -165,6 +194,7 @@ class ScaledStencil {
   /// q with y = q x for the symmetric storage, null for the general one (q = 1).
   const float* variable_scale() const { return scale_.empty() ? nullptr : scale_.data(); }
   bool symmetric() const { return pattern_.mirrored; }
+  const CoefficientRows& rows() const { return rows_; }
 
   enum class Output {
     product,            ///< y = D^-1 A x
@@ -181,8 +211,9 @@ class ScaledStencil {
  private:
   GridShape shape_;
   StencilPattern pattern_;   // the matrix's offsets but the centre
-  std::vector<_Float16> c_;  // a_o / a_centre at GridShape::coefficient_index
+  std::vector<_Float16> c_;  // a_o / a_centre at GridShape::coefficient_index and rows_
   std::vector<float> diag_, inv_diag_, scale_;
+  CoefficientRows rows_;
 };
 
 }  // namespace attnpde

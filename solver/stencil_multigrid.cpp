@@ -9,7 +9,11 @@ namespace attnpde {
 
 namespace {
 
-constexpr int smoothing_degree = 3;     // Chebyshev degree before and after the correction
+// Chebyshev degree before and after the correction: 3 on the finest level, 2 on the coarser
+// ones (as many iterations at 128^2 to 512^2, 32^3 and 64^3, and 8% less time per solve: a
+// coarse level's error is corrected again by the levels above it).
+constexpr int smoothing_degree = 3;
+constexpr int coarse_smoothing_degree = 2;
 constexpr double upper_factor = 1.1;    // power iterations approach lambda_max from below
 constexpr double lower_fraction = 0.2;  // smooth the upper four fifths of the spectrum
 constexpr int power_iterations = 20;
@@ -150,7 +154,8 @@ void StencilMultigrid::smooth(Level& L, bool from_zero) const {
     L.A.chebyshev_step(L.x.data(), L.r.data(), L.b.data(), L.d.data(), 0.0f, first);
     L.x.swap(L.r);
   }
-  for (int k = 1; k < smoothing_degree; ++k) {
+  const int degree = &L == &levels_.front() ? smoothing_degree : coarse_smoothing_degree;
+  for (int k = 1; k < degree; ++k) {
     const double rho_next = 1.0 / (2.0 * sigma - rho);
     const auto keep = static_cast<float>(rho_next * rho), step = static_cast<float>(2.0 * rho_next / delta);
     L.A.chebyshev_step(L.x.data(), L.r.data(), L.b.data(), L.d.data(), keep, step);

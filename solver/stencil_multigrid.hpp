@@ -8,8 +8,8 @@
 //  - levels: every direction halved while all node counts stay even and >= 8
 //    (PdeSolver::multigrid_levels), linear interpolation P, Galerkin coarse operators
 //    P^T A P (computed once by PETSc, then read into stencils);
-//  - smoothing: Chebyshev polynomials of degree 3 in D^-1 A before and after the coarse
-//    correction, on [lower_fraction, upper_factor] times the largest eigenvalue of D^-1 A
+//  - smoothing: Chebyshev polynomials of degree 3 (on coarser levels 2) in D^-1 A before and
+//    after the coarse correction, on [lower_fraction, upper_factor] times the largest eigenvalue of D^-1 A
 //    (20 power iterations at set-up), the usual multigrid smoother that needs only products;
 //  - coarsest level: dense LU;
 //  - precision: inside the cycle float32 vectors and Jacobi-scaled rows D^-1 A in binary16
@@ -67,6 +67,9 @@ class StencilMultigrid {
   /// Whether the last operator is symmetric under weights (symmetrizing_weights), so that
   /// its products and the fine level's smoothing read half the coefficients.
   bool symmetric() const { return !weights_.empty(); }
+  /// Distinct coefficient rows of the fine level's products (CoefficientRows: 1 for
+  /// constant coefficients on the torus, the number of grid rows at most).
+  long coefficient_rows() const { return symmetric_.empty() ? fine_.rows().distinct() : symmetric_.rows().distinct(); }
   /// The matrix of the last set_operator (null before).
   Mat operator_matrix() const { return op_.get(); }
 

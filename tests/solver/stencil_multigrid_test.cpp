@@ -217,6 +217,56 @@ TEST(ScaledStencil, SymmetricScalingKeepsTheResidual) {
   }
 }
 
+// compact keeps the first copy of each distinct row and points every row at its copy.
+TEST(CoefficientRows, KeepsEachDistinctRowOnce) {
+  std::vector<double> c = {1, 2, 3, 4, 1, 2, 5, 6, 3, 4, -0.0, 0.0, 0.0, 0.0};
+  CoefficientRows rows;
+  rows.compact(c, 2);
+  EXPECT_EQ(rows.distinct(), 5);  // -0 and +0 differ in their bits and stay apart
+  EXPECT_EQ(c, (std::vector<double>{1, 2, 3, 4, 5, 6, -0.0, 0.0, 0.0, 0.0}));
+  const long expected[] = {0, 1, 0, 2, 1, 3, 4};
+  for (long r = 0; r < 7; ++r) EXPECT_EQ(rows(r), expected[r]) << r;
+}
+
+// With constant coefficients every grid row of the torus is the same row, and in the box the
+// rows differ only at the boundary in y and z (3^(dim-1) kinds; the symmetric scaling also
+// sets apart the rows next to the boundary, whose neighbours' scale differs: at most
+// 5^(dim-1)); the products and the scaled residual stay those of the assembled operator.
+TEST(CoefficientRows, ConstantCoefficientsShareRowsAndKeepTheProducts) {
+  for (const auto& c : grid_cases) {
+    Grid grid(PETSC_COMM_WORLD, c.nodes, c.domain);
+    MatOwner A = assemble_operator(grid, full_metric(grid.dim()), [](const double*) { return 1.0; });
+    ATTNPDE_PETSC(MatScale(A, -0.05));
+    ATTNPDE_PETSC(MatShift(A, 1.0));
+    const long kinds = grid.domain().periodic() ? 1 : (grid.dim() == 1 ? 1 : grid.dim() == 2 ? 3 : 9);
+    const StencilMatrix<double> rows(A, shape_of(grid));
+    const auto W = symmetrizing_weights(rows);
+    const SymmetricStencil S(rows, W);
+    const ScaledStencil H(rows, W);
+    EXPECT_EQ(rows.rows().distinct(), kinds) << c.nodes.size() << "D";
+    EXPECT_EQ(S.rows().distinct(), kinds) << c.nodes.size() << "D";
+    EXPECT_LE(H.rows().distinct(), kinds == 1 ? 1 : (grid.dim() == 2 ? 5 : 25)) << c.nodes.size() << "D";
+    const auto x = rough(grid.total_nodes());
+    const auto ref = assembled_product(grid, A, x);
+    std::vector<double> y(x.size()), ys(x.size());
+    std::vector<float> yq(x.size()), bs(x.size()), r(x.size());
+    rows.multiply(x.data(), y.data());
+    S.multiply(x.data(), ys.data());
+    for (std::size_t i = 0; i < x.size(); ++i) yq[i] = static_cast<float>(H.variable_scale()[i] * x[i]);
+    H.apply(yq.data(), r.data(), ScaledStencil::Output::residual_of_scaled, bs.data());  // b = 0: -A x
+    double diff = 0, sym_diff = 0, scaled_diff = 0, scale = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      diff = std::max(diff, std::abs(y[i] - ref[i]));
+      sym_diff = std::max(sym_diff, std::abs(ys[i] - ref[i]));
+      scaled_diff = std::max(scaled_diff, std::abs(r[i] + ref[i]));
+      scale = std::max(scale, std::abs(ref[i]));
+    }
+    EXPECT_LT(diff, 1e-14 * scale) << c.nodes.size() << "D";
+    EXPECT_LT(sym_diff, 1e-13 * scale) << c.nodes.size() << "D";
+    EXPECT_LT(scaled_diff, 1e-3 * scale) << c.nodes.size() << "D";
+  }
+}
+
 // prolong_add is P x and restrict_to is P^T y for the assembled P; rows of P sum to one.
 TEST(StencilMatrix, TransfersAreTheInterpolationMatrixAndItsTranspose) {
   for (const auto& c : grid_cases) {
