@@ -125,7 +125,7 @@ struct Job {
 //
 // Each pass over the keys serves dense_query_rows query rows: the keys' coordinates and
 // values are loaded once for all of them, and the rows' independent chains (displacement,
-// quadratic form, exp: some 70 cycles of latency each) keep the FMA pipes busier than one
+// quadratic form, exp: some 50 cycles of latency each) keep the FMA pipes busier than one
 // row's chain with its loop overhead (1.08x in float64, 1.10x in float32 at N = 20000). A
 // row's arithmetic does not depend on the rows beside it.
 template <int D, Shape S, bool Weighted, bool Periodic, class Real>

@@ -52,12 +52,18 @@ void CoefficientRows::compact(std::vector<C>& c, std::size_t length) {
   for (std::size_t r = 0; r < rows; ++r) {
     const C* row = c.data() + r * length;
     const auto* bytes = reinterpret_cast<const unsigned char*>(row);
-    std::uint64_t h = 1469598103934665603ull;  // FNV-1a
-    for (std::size_t b = 0; b < length * sizeof(C); ++b) h = (h ^ bytes[b]) * 1099511628211ull;
+    const std::size_t size = length * sizeof(C);
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a over 8-byte words, then the tail bytes
+    std::size_t b = 0;
+    for (; b + 8 <= size; b += 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, bytes + b, 8);
+      h = (h ^ word) * 1099511628211ull;
+    }
+    for (; b < size; ++b) h = (h ^ bytes[b]) * 1099511628211ull;
     int found = -1;
     for (auto [it, end] = seen.equal_range(h); it != end && found < 0; ++it)
-      if (std::memcmp(c.data() + static_cast<std::size_t>(it->second) * length, row, length * sizeof(C)) == 0)
-        found = it->second;
+      if (std::memcmp(c.data() + static_cast<std::size_t>(it->second) * length, row, size) == 0) found = it->second;
     if (found < 0) {
       found = static_cast<int>(kept);
       if (kept != r) std::copy(row, row + length, c.data() + kept * length);

@@ -9,8 +9,9 @@
 //    (PdeSolver::multigrid_levels), linear interpolation P, Galerkin coarse operators
 //    P^T A P (computed once by PETSc, then read into stencils);
 //  - smoothing: Chebyshev polynomials of degree 3 (on coarser levels 2) in D^-1 A before and
-//    after the coarse correction, on [lower_fraction, upper_factor] times the largest eigenvalue of D^-1 A
-//    (20 power iterations at set-up), the usual multigrid smoother that needs only products;
+//    after the coarse correction, on [lower_fraction, upper_factor] times the largest
+//    eigenvalue of D^-1 A (20 power iterations at set-up), the usual multigrid smoother that
+//    needs only products;
 //  - coarsest level: dense LU;
 //  - precision: inside the cycle float32 vectors and Jacobi-scaled rows D^-1 A in binary16
 //    (a preconditioner needs no more; a quarter of the bytes of float64 rows, and memory
