@@ -84,8 +84,10 @@ inline Real logit(const Real (&dx)[D], const Prepared<Real>& p) {
   // first product (p.m holds 2 m_ab above the diagonal): D (D + 3) / 2 multiplications and
   // FMAs, 5 in 2D.
   Real q = 0;
+#pragma GCC unroll 3
   for (int a = 0; a < D; ++a) {
     Real row = p.m[a][a] * dx[a];
+#pragma GCC unroll 3
     for (int b = a + 1; b < D; ++b) row += p.m[a][b] * dx[b];
     q = a == 0 ? dx[a] * row : q + dx[a] * row;
   }
@@ -166,6 +168,7 @@ void accumulate_kernel(const Job<D, Real>& job, const Prepared<Real>& p) {
 #pragma omp simd reduction(+ : s0, s1, s2, s3, su0, su1, su2, su3)
       for (std::ptrdiff_t j = j0; j < j1; ++j) {
         Real d0[D], d1[D], d2[D], d3[D];
+#pragma GCC unroll 3
         for (int d = 0; d < D; ++d) {
           d0[d] = displacement<Periodic, Real>(x[d][j], q0[d]);
           d1[d] = displacement<Periodic, Real>(x[d][j], q1[d]);

@@ -2,7 +2,14 @@
 """FMA-pipe instructions of the dense kernel's inner loop, read from the compiled object.
 
 usage: /usr/bin/python3 bench/loop_count.py [OBJECT]
+       /usr/bin/python3 bench/loop_count.py --check [OBJECT]
   (default build/CMakeFiles/attnpde_attention.dir/attention/kernel_dense.cpp.o)
+
+--check: exit 1 unless every instantiation of the kernel that must vectorize (the Gaussian
+score in 1D, 2D and 3D, in both precisions, weighted or not, torus or box) has vector FMAs in
+its threaded body, i.e. GCC vectorized its loop over the keys. A change that makes GCC give
+up on one of them (it did for 3D, where the loops over the dimensions were not unrolled)
+runs that kernel some ten times slower without changing a single result.
 
 Disassembles (objdump) the 2D Gaussian, periodic, unweighted instantiations of the dense kernel
 (float64 and float32), takes the innermost loop that holds vector FMAs (the SIMD body over the
@@ -39,6 +46,23 @@ def inner_loop(lines, name):
     return min(loops, key=len)
 
 
+def unvectorized(lines):
+    """The Gaussian instantiations whose threaded body has no vector FMA."""
+    bodies, name = {}, None
+    for l in lines:
+        if l.endswith(">:"):
+            m = re.search(r"accumulate_kernel<(\d), \(attnpde::\(anonymous namespace\)::Shape\)0, (\w+), (\w+), "
+                          r"(\w+)>.*_omp_fn", l)
+            name = m.groups() if m else None
+            if name:
+                bodies.setdefault(name, 0)
+        elif name:
+            m = re.match(r"\s*[0-9a-f]+:\s*(\S+)\s*(.*)", l)
+            if m and FMA.match(m.group(1)) and ("zmm" in m.group(2) or "ymm" in m.group(2)):
+                bodies[name] += 1
+    return len(bodies), sorted(k for k, v in bodies.items() if v == 0)
+
+
 def query_rows():
     """dense_query_rows from attention/kernel_dense.hpp."""
     import pathlib
@@ -47,9 +71,17 @@ def query_rows():
 
 
 def main(argv):
-    obj = argv[1] if len(argv) > 1 else "build/CMakeFiles/attnpde_attention.dir/attention/kernel_dense.cpp.o"
+    check = len(argv) > 1 and argv[1] == "--check"
+    args = argv[2:] if check else argv[1:]
+    obj = args[0] if args else "build/CMakeFiles/attnpde_attention.dir/attention/kernel_dense.cpp.o"
     text = subprocess.run(["objdump", "-dC", "--no-show-raw-insn", obj], check=True, capture_output=True,
                           text=True).stdout.split("\n")
+    if check:
+        total, scalar = unvectorized(text)
+        for dim, weighted, periodic, real in scalar:
+            print(f"not vectorized: {dim}D Gaussian, {real}, weighted={weighted}, periodic={periodic}")
+        print(f"{total - len(scalar)} of {total} Gaussian kernels vectorized")
+        return 0 if total == 24 and not scalar else 1
     rows = query_rows()
     for real, lanes512 in (("double", 8), ("float", 16)):
         name = f"accumulate_kernel<2, (attnpde::(anonymous namespace)::Shape)0, false, true, {real}>"
