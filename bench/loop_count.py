@@ -9,7 +9,8 @@ usage: /usr/bin/python3 bench/loop_count.py [OBJECT]
 score in 1D, 2D and 3D, in both precisions, weighted or not, torus or box) has vector FMAs in
 its threaded body, i.e. GCC vectorized its loop over the keys. A change that makes GCC give
 up on one of them (it did for 3D, where the loops over the dimensions were not unrolled)
-runs that kernel some ten times slower without changing a single result.
+runs that kernel several times slower (5x for Sinkhorn's weighted 2D kernel) without
+changing a single result. Needs a native build (-march=native: AVX2 or AVX-512 FMAs).
 
 Disassembles (objdump) the 2D Gaussian, periodic, unweighted instantiations of the dense kernel
 (float64 and float32), takes the innermost loop that holds vector FMAs (the SIMD body over the
