@@ -71,7 +71,11 @@ struct GridShape {
   /// stream (one array per offset would put the streams a power of two apart, which share
   /// cache sets).
   static std::size_t coefficient_index(int slot, long i, int slots, int n0) {
-    return static_cast<std::size_t>(((i / n0) * slots + slot) * n0 + i % n0);
+    return coefficient_row(slot, i / n0, slots, n0) + static_cast<std::size_t>(i % n0);
+  }
+  /// The start of the slot-th offset's coefficients in row `row` of that layout.
+  static std::size_t coefficient_row(int slot, long row, int slots, int n0) {
+    return static_cast<std::size_t>((row * slots + slot) * n0);
   }
   /// Every direction halved (all must be even).
   GridShape coarsened() const;
@@ -123,7 +127,7 @@ class StencilMatrix {
   Real at(int o, long i) const {
     const int k = pattern_.slot[static_cast<std::size_t>(o)];
     const int n0 = shape_.n[0];
-    return k < 0 ? Real(0) : c_[GridShape::coefficient_index(k, rows_(i / n0) * n0 + i % n0, pattern_.size(), n0)];
+    return k < 0 ? Real(0) : c_[GridShape::coefficient_row(k, rows_(i / n0), pattern_.size(), n0) + i % n0];
   }
   /// Which stored coefficient row each grid row reads.
   const CoefficientRows& rows() const { return rows_; }

@@ -120,7 +120,8 @@ void rows(int K, const C* const* c, const V* const* x, V* y, int begin, int end)
 }
 
 // y = A x row by row for the coefficients c of the stored offsets `pattern` (at
-// GridShape::coefficient_index of the grid row's stored row), then finish(first index of the row, y row). Each stored
+// GridShape::coefficient_row of the grid row's stored row), then finish(first index of the
+// row, y row). Each stored
 // offset o is a term c_o[i] x[i + o]; with pattern.mirrored every offset but the centre also
 // stands for its mirror -o, whose coefficient at node i is the one stored for o at the node
 // i - o (a symmetric matrix kept as its upper half): that term reads c_o[i - o] x[i - o],
@@ -153,18 +154,21 @@ void for_each_stencil_row(const GridShape& shape, const StencilPattern& pattern,
       if (a >= 0) first += static_cast<V>(cr[mirror ? a : 0]) * xr[a];
       if (b >= 0) last += static_cast<V>(cr[mirror ? b : l]) * xr[b];
     };
-    // Coefficient row s of grid row r starts at (stored(r) K + s) n0 (GridShape::coefficient_index
-    // without its divisions, which cost more than the row's arithmetic on short rows).
-    const auto coefficients = [&](long r, int s) { return c + (stored(r) * K + s) * static_cast<long>(n0); };
+    // Neighbour rows by their row numbers, not node indices: a node index would need a
+    // division by n0 to find its stored coefficient row, and those divisions made a 64^3 step
+    // 12-20% slower (31-35 ms against 28: short rows, 18 terms each).
+    const auto grid_row = [&](int oy, int oz) {
+      return shape.neighbour(1, j, oy) + static_cast<long>(n1) * shape.neighbour(2, k, oz);
+    };
     for (int s = 0; s < K; ++s) {
       const auto& o = pattern.offsets[static_cast<std::size_t>(s)];
-      const long up = shape.neighbour(1, j, o[1]) + static_cast<long>(n1) * shape.neighbour(2, k, o[2]);
-      add(coefficients(row, s), x + up * n0, o[0], false);
+      const long up = grid_row(o[1], o[2]);
+      add(c + GridShape::coefficient_row(s, stored(row), K, n0), x + up * n0, o[0], false);
       if (!pattern.mirrored || shape.offset(o[0], o[1], o[2]) == centre) continue;
       const int jm = j - o[1], km = k - o[2];
       if (!periodic && (jm < 0 || jm >= n1 || km < 0 || km >= n2)) continue;
-      const long down = shape.neighbour(1, j, -o[1]) + static_cast<long>(n1) * shape.neighbour(2, k, -o[2]);
-      add(coefficients(down, s), x + down * n0, -o[0], true);
+      const long down = grid_row(-o[1], -o[2]);
+      add(c + GridShape::coefficient_row(s, stored(down), K, n0), x + down * n0, -o[0], true);
     }
     V* yr = y + base;
     rows(terms, cs, xs, yr, 1, l);
