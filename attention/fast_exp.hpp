@@ -6,6 +6,9 @@
 
 #include <bit>
 #include <cstdint>
+#include <type_traits>
+
+#include "attention/simd.hpp"
 
 namespace attnpde {
 
@@ -78,50 +81,59 @@ namespace attnpde {
 /// std::exp2 on the range. 2^k enters by an integer addition of k to the exponent field of
 /// p in [2^-1/2, 2^1/2] instead of a multiplication (one operation less on the FMA pipes);
 /// the sum stays a normal number for k >= -1021, hence the range.
-inline double fast_exp2(double y) {
+///
+/// T is double or a vector of doubles (attention/simd.hpp): the dense kernel evaluates the
+/// same formula on whole registers.
+template <class T>
+requires std::is_same_v < typename Lanes<T>::Element,
+double > [[gnu::always_inline]] inline T fast_exp2(T y) {
   const double shifter = 0x1.8p52;
-  const double kd_shifted = y + shifter;
-  const double f = y - (kd_shifted - shifter);
-  // Even and odd parts in f^2, two independent Horner chains of five FMAs: one operation
-  // more than a single chain of eleven, at a dependency chain of seven. (Estrin's scheme,
-  // a chain of four at two operations more, made the 2D float64 layer 4% faster, but GCC
-  // then no longer vectorized the weighted kernels, which Sinkhorn uses.)
-  const double f2 = f * f;
-  double e = 7.074194297288521e-09, o = 4.4558179083360645e-10;
-  e = e * f2 + 1.3215432535912375e-06;
-  o = o * f2 + 1.0178057087733941e-07;
-  e = e * f2 + 0.00015403530463724353;
-  o = o * f2 + 1.5252733841556773e-05;
-  e = e * f2 + 0.009618129107587256;
-  o = o * f2 + 0.001333355814640647;
-  e = e * f2 + 0.24022650695910158;
-  o = o * f2 + 0.055504108664821625;
-  e = e * f2 + 1.0;
-  o = o * f2 + 0.6931471805599453;
-  const double p = o * f + e;
-  const std::int64_t k_bits = std::bit_cast<std::int64_t>(kd_shifted) << 52;
-  return std::bit_cast<double>(std::bit_cast<std::int64_t>(p) + k_bits);
+  const T kd_shifted = y + shifter;
+  const T f = y - (kd_shifted - shifter);
+  // Estrin's scheme: six independent linear pieces c_2i + c_2i+1 f, combined in three
+  // levels with f^2, f^4 and f^8: a dependency chain of four operations after f (even and
+  // odd Horner chains in f^2 have seven), at 14 operations instead of 12. In the dense
+  // kernel, whose rows' chains must overlap, the shorter chain is worth more.
+  const T f2 = f * f;
+  const T a0 = 0.6931471805599453 * f + 1.0;
+  const T a1 = 0.055504108664821625 * f + 0.24022650695910158;
+  const T a2 = 0.001333355814640647 * f + 0.009618129107587256;
+  const T a3 = 1.5252733841556773e-05 * f + 0.00015403530463724353;
+  const T a4 = 1.0178057087733941e-07 * f + 1.3215432535912375e-06;
+  const T a5 = 4.4558179083360645e-10 * f + 7.074194297288521e-09;
+  const T f4 = f2 * f2;
+  const T b0 = a1 * f2 + a0;
+  const T b1 = a3 * f2 + a2;
+  const T b2 = a5 * f2 + a4;
+  const T f8 = f4 * f4;
+  const T low = b1 * f4 + b0;
+  const T p = b2 * f8 + low;
+  const Bits<T> k_bits = std::bit_cast<Bits<T>>(kd_shifted) << 52;
+  return std::bit_cast<T>(std::bit_cast<Bits<T>>(p) + k_bits);
 }
 
 /// Single-precision twin of fast_exp2 for y in [-125, 0]: degree-6 Chebyshev fit of 2^f on
-/// |f| <= 1/2 (error 2e-9), Estrin's scheme, within 2 ulp of exp2 in float.
-inline float fast_exp2f(float y) {
+/// |f| <= 1/2 (error 2e-9), Estrin's scheme, within 2 ulp of exp2 in float. T is float or
+/// a vector of floats.
+template <class T>
+requires std::is_same_v < typename Lanes<T>::Element,
+float > [[gnu::always_inline]] inline T fast_exp2f(T y) {
   const float shifter = 0x1.8p23f;
-  const float kd_shifted = y + shifter;
-  const float f = y - (kd_shifted - shifter);
+  const T kd_shifted = y + shifter;
+  const T f = y - (kd_shifted - shifter);
   // Estrin's scheme: three independent linear pieces, then two levels in f^2 and f^4: a
   // chain of three operations after f instead of five, at 8 operations instead of 7 (the
   // same time per dense layer as the even/odd split; kept for the shorter chain).
-  const float f2 = f * f;
-  const float a = 0.6931472067028326f * f + 1.0f;
-  const float b = 0.05550327226670302f * f + 0.24022650922288757f;
-  const float c = 0.0013400428177615838f * f + 0.009618056678524637f;
-  const float f4 = f2 * f2;
-  const float high = 0.0001546144469856913f * f2 + c;
-  const float low = b * f2 + a;
-  const float p = high * f4 + low;
-  const std::int32_t k_bits = std::bit_cast<std::int32_t>(kd_shifted) << 23;
-  return std::bit_cast<float>(std::bit_cast<std::int32_t>(p) + k_bits);
+  const T f2 = f * f;
+  const T a = 0.6931472067028326f * f + 1.0f;
+  const T b = 0.05550327226670302f * f + 0.24022650922288757f;
+  const T c = 0.0013400428177615838f * f + 0.009618056678524637f;
+  const T f4 = f2 * f2;
+  const T high = 0.0001546144469856913f * f2 + c;
+  const T low = b * f2 + a;
+  const T p = high * f4 + low;
+  const Bits<T> k_bits = std::bit_cast<Bits<T>>(kd_shifted) << 23;
+  return std::bit_cast<T>(std::bit_cast<Bits<T>>(p) + k_bits);
 }
 
 }  // namespace attnpde

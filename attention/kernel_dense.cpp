@@ -7,7 +7,7 @@
 #include <type_traits>
 
 #include "attention/constants.hpp"
-#include "attention/fast_exp.hpp"
+#include "attention/kernel_dense_simd.hpp"
 
 namespace attnpde {
 
@@ -22,12 +22,6 @@ constexpr Real logit_floor = Real(-1010);
 template <>
 constexpr float logit_floor<float> = -125.0f;
 
-inline double exp2_of(double y) {
-  return fast_exp2(y);
-}
-inline float exp2_of(float y) {
-  return fast_exp2f(y);
-}
 constexpr double log2e = 1.4426950408889634074;
 
 // Closed forms of d^beta that vectorize: beta = 2 (Gaussian: q itself) and beta = 1
@@ -66,31 +60,13 @@ Prepared<Real> prepare(const MetricScore& score, int dim, double unit = 1.0) {
   return p;
 }
 
-// Displacement y - x: minimum image on the torus, plain difference in the box. On the torus
-// the kernels hold coordinates in units of the period (RealView), so the minimum image is
-// v - rint(v): a subtraction and a rounding, no multiplication (against two FMA-pipe
-// operations for v - 2 pi floor(v / (2 pi) + 1/2)), and a shorter dependency chain.
-template <bool Periodic, class Real>
-inline Real displacement(Real y, Real x) {
-  const Real v = y - x;
-  if constexpr (!Periodic) return v;
-  return v - std::rint(v);
-}
+using dense::displacement;
+using dense::exp2_of;
 
 // Base-2 logit -rho(x_i, x_j) / (eps ln 2) for the displacement dx.
 template <int D, Shape S, class Real>
-inline Real logit(const Real (&dx)[D], const Prepared<Real>& p) {
-  // q = sum_a dx_a (m_aa dx_a + 2 sum_{b > a} m_ab dx_b), each bracket started from its
-  // first product (p.m holds 2 m_ab above the diagonal): D (D + 3) / 2 multiplications and
-  // FMAs, 5 in 2D.
-  Real q = 0;
-#pragma GCC unroll 3
-  for (int a = 0; a < D; ++a) {
-    Real row = p.m[a][a] * dx[a];
-#pragma GCC unroll 3
-    for (int b = a + 1; b < D; ++b) row += p.m[a][b] * dx[b];
-    q = a == 0 ? dx[a] * row : q + dx[a] * row;
-  }
+[[gnu::always_inline]] inline Real logit(const Real (&dx)[D], const Prepared<Real>& p) {
+  const Real q = dense::quadratic_form<D>(dx, p.m);
   Real l;
   if constexpr (S == Shape::gaussian)
     l = q;  // p.m = -M log2(e) / eps
@@ -117,6 +93,55 @@ struct Job {
   double* su;
 };
 
+// The block sums bs[r] = sum_j K_rj w_j and bsu[r] = sum_j K_rj w_j u_j of four query rows qr
+// against the keys j0 .. j1 - 1, by GCC's vectorization of the loop over the keys: the
+// scores without an explicit vector kernel (beta != 2, the sphere's geodesic distance) and
+// builds for CPUs without AVX2.
+template <int D, Shape S, bool Weighted, bool Periodic, class Real>
+[[gnu::always_inline]] inline void vectorized_block(const Real* const (&x)[D], const Real* u, const Real* w,
+                                                    std::ptrdiff_t j0, std::ptrdiff_t j1, const Real (&qr)[4][D],
+                                                    const Prepared<Real>& p, Real (&bs)[4], Real (&bsu)[4]) {
+  // The rows' coordinates written out row by row: with arrays over the rows GCC spills the
+  // weights to memory.
+  Real q0[D], q1[D], q2[D], q3[D];
+  for (int d = 0; d < D; ++d) {
+    q0[d] = qr[0][d];
+    q1[d] = qr[1][d];
+    q2[d] = qr[2][d];
+    q3[d] = qr[3][d];
+  }
+  Real s0 = 0, s1 = 0, s2 = 0, s3 = 0, su0 = 0, su1 = 0, su2 = 0, su3 = 0;
+#pragma omp simd reduction(+ : s0, s1, s2, s3, su0, su1, su2, su3)
+  for (std::ptrdiff_t j = j0; j < j1; ++j) {
+    Real d0[D], d1[D], d2[D], d3[D];
+#pragma GCC unroll 3
+    for (int d = 0; d < D; ++d) {
+      d0[d] = displacement<Periodic>(x[d][j], q0[d]);
+      d1[d] = displacement<Periodic>(x[d][j], q1[d]);
+      d2[d] = displacement<Periodic>(x[d][j], q2[d]);
+      d3[d] = displacement<Periodic>(x[d][j], q3[d]);
+    }
+    Real e0 = exp2_of(logit<D, S>(d0, p)), e1 = exp2_of(logit<D, S>(d1, p));
+    Real e2 = exp2_of(logit<D, S>(d2, p)), e3 = exp2_of(logit<D, S>(d3, p));
+    if constexpr (Weighted) {
+      e0 *= w[j];
+      e1 *= w[j];
+      e2 *= w[j];
+      e3 *= w[j];
+    }
+    s0 += e0;
+    s1 += e1;
+    s2 += e2;
+    s3 += e3;
+    su0 += e0 * u[j];
+    su1 += e1 * u[j];
+    su2 += e2 * u[j];
+    su3 += e3 * u[j];
+  }
+  bs[0] = s0, bs[1] = s1, bs[2] = s2, bs[3] = s3;
+  bsu[0] = su0, bsu[1] = su1, bsu[2] = su2, bsu[3] = su3;
+}
+
 // Displacements, logits and exp in Real. The keys are summed in blocks of
 // dense_key_block(precision) (the first key of x starts a block): each block's sums in Real,
 // then added to the row's float64 sums in block order, so that a rank that receives the keys
@@ -129,7 +154,9 @@ struct Job {
 // values are loaded once for all of them, and the rows' independent chains (displacement,
 // quadratic form, exp: some 50 cycles of latency each) keep the FMA pipes busier than one
 // row's chain with its loop overhead (1.08x in float64, 1.10x in float32 at N = 20000). A
-// row's arithmetic does not depend on the rows beside it.
+// row's arithmetic does not depend on the rows beside it. The Gaussian score runs the
+// explicit vector kernel of attention/kernel_dense_simd.hpp where the CPU has AVX2 or
+// AVX-512.
 template <int D, Shape S, bool Weighted, bool Periodic, class Real>
 void accumulate_kernel(const Job<D, Real>& job, const Prepared<Real>& p) {
   static_assert(dense_query_rows == 4, "the kernel's loop body is written for four rows");
@@ -151,48 +178,19 @@ void accumulate_kernel(const Job<D, Real>& job, const Prepared<Real>& p) {
 #pragma omp parallel for schedule(dynamic, 8)
   for (std::ptrdiff_t g = 0; g < groups; ++g) {
     // The group's rows; a short last group repeats its last row (computed, not stored twice).
-    // Written out row by row: with arrays over the rows GCC spills the weights to memory.
     std::ptrdiff_t at[R];
     for (int r = 0; r < R; ++r) at[r] = std::min(rows - 1, g * R + r);
-    Real q0[D], q1[D], q2[D], q3[D];
-    for (int d = 0; d < D; ++d) {
-      q0[d] = q[d][at[0]];
-      q1[d] = q[d][at[1]];
-      q2[d] = q[d][at[2]];
-      q3[d] = q[d][at[3]];
-    }
+    Real qr[R][D];
+    for (int r = 0; r < R; ++r)
+      for (int d = 0; d < D; ++d) qr[r][d] = q[d][at[r]];
     double s[R] = {}, su[R] = {};
     for (std::ptrdiff_t j0 = 0; j0 < n; j0 += block) {
       const std::ptrdiff_t j1 = std::min(n, j0 + block);
-      Real s0 = 0, s1 = 0, s2 = 0, s3 = 0, su0 = 0, su1 = 0, su2 = 0, su3 = 0;
-#pragma omp simd reduction(+ : s0, s1, s2, s3, su0, su1, su2, su3)
-      for (std::ptrdiff_t j = j0; j < j1; ++j) {
-        Real d0[D], d1[D], d2[D], d3[D];
-#pragma GCC unroll 3
-        for (int d = 0; d < D; ++d) {
-          d0[d] = displacement<Periodic, Real>(x[d][j], q0[d]);
-          d1[d] = displacement<Periodic, Real>(x[d][j], q1[d]);
-          d2[d] = displacement<Periodic, Real>(x[d][j], q2[d]);
-          d3[d] = displacement<Periodic, Real>(x[d][j], q3[d]);
-        }
-        Real e0 = exp2_of(logit<D, S>(d0, p)), e1 = exp2_of(logit<D, S>(d1, p));
-        Real e2 = exp2_of(logit<D, S>(d2, p)), e3 = exp2_of(logit<D, S>(d3, p));
-        if constexpr (Weighted) {
-          e0 *= w[j];
-          e1 *= w[j];
-          e2 *= w[j];
-          e3 *= w[j];
-        }
-        s0 += e0;
-        s1 += e1;
-        s2 += e2;
-        s3 += e3;
-        su0 += e0 * u[j];
-        su1 += e1 * u[j];
-        su2 += e2 * u[j];
-        su3 += e3 * u[j];
-      }
-      const Real bs[R] = {s0, s1, s2, s3}, bsu[R] = {su0, su1, su2, su3};
+      Real bs[R], bsu[R];
+      if constexpr (S == Shape::gaussian && dense::explicit_simd)
+        dense::gaussian_block<D, Weighted, Periodic>(x, u, w, j0, j1, qr, p.m, logit_floor<Real>, bs, bsu);
+      else
+        vectorized_block<D, S, Weighted, Periodic>(x, u, w, j0, j1, qr, p, bs, bsu);
       for (int r = 0; r < R; ++r) {
         s[r] += bs[r];
         su[r] += bsu[r];

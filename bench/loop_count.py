@@ -26,6 +26,7 @@ import subprocess
 import sys
 
 FMA = re.compile(r"^v(f(n)?m(add|sub)\d+[ps][sd]|mulp[sd])$")
+SHUFFLE = re.compile(r"^v(shuf|extract|perm|unpck|hadd|insert)")
 
 
 def inner_loop(lines, name):
@@ -42,9 +43,20 @@ def inner_loop(lines, name):
         t = re.match(r"([0-9a-f]+)\s", args + " ")
         if op.startswith("j") and t and int(t.group(1), 16) < addr:
             body = [x for x in ins if int(t.group(1), 16) <= x[0] <= addr]
-            if any(FMA.match(o) and ("zmm" in g or "ymm" in g) for _, o, g in body):
+            # The loop over the keys has vector FMAs and no lane shuffles (those sum the lanes
+            # after it).
+            if any(FMA.match(o) and ("zmm" in g or "ymm" in g) for _, o, g in body) and not any(
+                    SHUFFLE.match(o) or o.startswith("call") for _, o, _ in body):
                 loops.append(body)
-    return min(loops, key=len)
+    # The innermost loops: those whose address range holds no other loop. A loop that GCC lays
+    # out with a branch inside (the software-pipelined kernel skips the next logits on its
+    # last pass) also closes a shorter backward jump over part of its body, which runs once;
+    # of the innermost ranges the one with the most vector FMAs is the loop over the keys.
+    def inside(a, b):
+        return a is not b and b[0][0] <= a[0][0] and a[-1][0] <= b[-1][0]
+
+    innermost = [b for b in loops if not any(inside(a, b) for a in loops)]
+    return max(innermost, key=lambda b: sum(1 for _, o, g in b if FMA.match(o) and ("zmm" in g or "ymm" in g)))
 
 
 def unvectorized(lines):
