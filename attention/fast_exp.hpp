@@ -77,7 +77,7 @@ namespace attnpde {
 /// and no Cody-Waite split of ln 2 (the rounding of y itself, a few ulp of |y|, scales a
 /// weight by 1 + O(|y| 1e-16), which matters only where the weight is negligible). The
 /// polynomial is the degree-11 Chebyshev fit of 2^f on |f| <= 1/2 (error 3e-18, against the
-/// degree 13 a Taylor series needs), evaluated as its even and odd parts: within 2 ulp of
+/// degree 13 a Taylor series needs), evaluated by Estrin's scheme: within 2 ulp of
 /// std::exp2 on the range. 2^k enters by an integer addition of k to the exponent field of
 /// p in [2^-1/2, 2^1/2] instead of a multiplication (one operation less on the FMA pipes);
 /// the sum stays a normal number for k >= -1021, hence the range.
@@ -85,8 +85,8 @@ namespace attnpde {
 /// T is double or a vector of doubles (attention/simd.hpp): the dense kernel evaluates the
 /// same formula on whole registers.
 template <class T>
-requires std::is_same_v < typename Lanes<T>::Element,
-double > [[gnu::always_inline]] inline T fast_exp2(T y) {
+[[gnu::always_inline]] inline T fast_exp2(T y) {
+  static_assert(std::is_same_v<typename Lanes<T>::Element, double>, "fast_exp2 takes double lanes");
   const double shifter = 0x1.8p52;
   const T kd_shifted = y + shifter;
   const T f = y - (kd_shifted - shifter);
@@ -116,8 +116,8 @@ double > [[gnu::always_inline]] inline T fast_exp2(T y) {
 /// |f| <= 1/2 (error 2e-9), Estrin's scheme, within 2 ulp of exp2 in float. T is float or
 /// a vector of floats.
 template <class T>
-requires std::is_same_v < typename Lanes<T>::Element,
-float > [[gnu::always_inline]] inline T fast_exp2f(T y) {
+[[gnu::always_inline]] inline T fast_exp2f(T y) {
+  static_assert(std::is_same_v<typename Lanes<T>::Element, float>, "fast_exp2f takes float lanes");
   const float shifter = 0x1.8p23f;
   const T kd_shifted = y + shifter;
   const T f = y - (kd_shifted - shifter);

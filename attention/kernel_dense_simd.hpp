@@ -54,14 +54,19 @@ template <class T>
     return fast_exp2(y);
 }
 
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-inline constexpr bool explicit_simd = true;
-
 /// Block sums of four query rows (coordinates q, in Real) against the keys j0 .. j1 - 1 of
 /// x, u and w (w only if Weighted): s[r] = sum_j 2^y_rj w_j and su[r] = sum_j 2^y_rj w_j u_j
 /// in Real, y_rj = max(quadratic_form(displacement), floor) with m = -M log2(e) / eps. Each
 /// lane sums the keys j0 + lane + k W in order, then the lanes are added in order: the
 /// result depends only on the block's keys, not on where the block sits in the arrays.
+/// Declared for every build; defined (and called) only where the CPU has AVX2 or AVX-512.
+template <int D, bool Weighted, bool Periodic, class Real>
+void gaussian_block(const Real* const (&x)[D], const Real* u, const Real* w, std::ptrdiff_t j0, std::ptrdiff_t j1,
+                    const Real (&q)[4][D], const Real (&m)[3][3], Real floor, Real (&s)[4], Real (&su)[4]);
+
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+inline constexpr bool explicit_simd = true;
+
 template <int D, bool Weighted, bool Periodic, class Real>
 [[gnu::always_inline]] inline void gaussian_block(const Real* const (&x)[D], const Real* u, const Real* w,
                                                   std::ptrdiff_t j0, std::ptrdiff_t j1, const Real (&q)[4][D],

@@ -20,8 +20,10 @@
 #include "attention/kernel_dense.hpp"
 
 // The machine's peak rate of vector FMA instructions (the widest vectors the compiler uses
-// with -march=native: 512-bit with AVX-512, else 256-bit), measured with 16 independent
-// chains per thread so that the FMA latency is hidden, all threads. The roofline of the
+// with -march=native: 512-bit with AVX-512, else 256-bit), measured with 12 independent
+// chains per thread so that the FMA latency is hidden (two pipes of latency 4-5 need 8-10),
+// all threads. 12 accumulators and the two operands fit in AVX2's 16 vector registers; with
+// 16 chains GCC spilled accumulators there and the peak came out 40% low. The roofline of the
 // kernel is this rate times the lanes per vector over the FMA-pipe instructions per vector of
 // its inner loop (bench/loop_count.py reads them from the compiled kernel).
 #if defined(__AVX512F__)
@@ -33,7 +35,7 @@ typedef double vdouble __attribute__((vector_size(vector_bytes)));
 
 double peak_fma_per_second(int threads) {
   const long iterations = 20000000;
-  const int chains = 16;
+  const int chains = 12;
   double best = 0, sink = 0;
   for (int attempt = 0; attempt < 3; ++attempt) {
     const auto t0 = std::chrono::steady_clock::now();

@@ -70,6 +70,42 @@ TEST(SoftmaxRows, FastPathEqualsExplicitRows) {
   }
 }
 
+// The Gaussian score runs an explicit vector kernel (attention/kernel_dense_simd.hpp) with
+// the keys in full vectors, a padded last vector and blocks of dense_key_block keys: every
+// variant (dimension, torus or box, column weights or not, float64 or float32) against the
+// scalar rows of attention_row, at sizes with no full vector (5), a padded tail (37) and a
+// second, partial block (2100 > 2048 and > 2 x 1024).
+TEST(SoftmaxRows, VectorKernelEqualsScalarRowsInEveryVariant) {
+  for (int dim = 1; dim <= 3; ++dim)
+    for (const Domain domain : {Domain{DomainKind::torus}, Domain{DomainKind::box}})
+      for (std::size_t n : {5ul, 37ul, 2100ul}) {
+        const Density p("1 + 0.3*sin(6*x)", dim, domain);
+        const Tokens t = sample_tokens(p, n, 11, Sampler::random);
+        MetricScore s = anisotropic(dim, domain.periodic() ? 0.8 : 0.15);
+        const auto u = values(t);
+        std::vector<double> w(n);
+        for (std::size_t j = 0; j < n; ++j) w[j] = 1.0 + 0.5 * std::cos(7.0 * t.coord[0][j]);
+        for (const bool weighted : {false, true})
+          for (const Precision precision : {Precision::float64, Precision::float32}) {
+            s.precision = precision;
+            std::vector<double> au(n), d(n);
+            apply_attention(t, s, u.data(), au.data(), d.data(), weighted ? w.data() : nullptr);
+            MetricScore scalar = s;
+            scalar.precision = Precision::float64;
+            for (std::size_t i : {0ul, n / 2, n - 1}) {
+              const auto row = attention_row(t, scalar, i, weighted ? w.data() : nullptr);
+              double ref = 0;
+              for (std::size_t j = 0; j < n; ++j) ref += row[j] * u[j];
+              // Float64: round-off of N terms; float32: the mode's stated 1e-5 (|u| <= 1.3).
+              EXPECT_NEAR(au[i], ref, precision == Precision::float64 ? 1e-13 : 1e-5)
+                  << "dim " << dim << ' ' << domain.name() << " n " << n << " weighted " << weighted << " float32 "
+                  << (precision == Precision::float32) << " row " << i;
+              EXPECT_GE(d[i], weighted ? w[i] * (1 - 1e-6) : 1.0 - 1e-6);  // the row's own key has weight 1
+            }
+          }
+      }
+}
+
 TEST(DegreeWeightedMass, ConservedByEachLayer) {
   // sum_i d_i (A u)_i = sum_i d_i u_i for symmetric K (docs/theory.md section 2).
   const double rel_tol = 1e-12;
@@ -103,18 +139,21 @@ TEST(DegreeWeightedMass, KernelIsSymmetric) {
 
 TEST(TinySigma, NoNaNAndSelfDominates) {
   const Tokens t = sample(2, 400);
-  for (double sigma : {1e-3, 1e-8}) {
-    const MetricScore s = anisotropic(2, sigma);
-    const auto u = values(t);
-    std::vector<double> au(t.size()), d(t.size());
-    apply_attention(t, s, u.data(), au.data(), d.data());
-    for (std::size_t i = 0; i < t.size(); ++i) {
-      ASSERT_TRUE(std::isfinite(au[i]));
-      ASSERT_TRUE(std::isfinite(d[i]));
-      // Tokens are ~0.3 apart: all other weights are below exp(-700) per pair.
-      EXPECT_NEAR(au[i], u[i], 1e-12);
+  for (double sigma : {1e-3, 1e-8})
+    for (const Precision precision : {Precision::float64, Precision::float32}) {
+      MetricScore s = anisotropic(2, sigma);
+      s.precision = precision;
+      const auto u = values(t);
+      std::vector<double> au(t.size()), d(t.size());
+      apply_attention(t, s, u.data(), au.data(), d.data());
+      for (std::size_t i = 0; i < t.size(); ++i) {
+        ASSERT_TRUE(std::isfinite(au[i]));
+        ASSERT_TRUE(std::isfinite(d[i]));
+        // Tokens are ~0.3 apart: all other weights are at the logit floor, 2^-1010 (float64)
+        // or 2^-125 (float32) per pair; float32 also rounds u to 24 bits.
+        EXPECT_NEAR(au[i], u[i], precision == Precision::float64 ? 1e-12 : 1e-6);
+      }
     }
-  }
 }
 
 TEST(AttentionKernel, ThreadCountDoesNotChangeResults) {
