@@ -102,9 +102,12 @@ template <int D, Shape S, bool Weighted, bool Periodic, class Real>
                                                     std::ptrdiff_t j0, std::ptrdiff_t j1, const Real (&qr)[4][D],
                                                     const Prepared<Real>& p, Real (&bs)[4], Real (&bsu)[4]) {
   // The rows' coordinates written out row by row: with arrays over the rows GCC spills the
-  // weights to memory.
+  // weights to memory. The key pointers copied too: read through the reference x, GCC loaded
+  // the keys with gathers (a 1.5x slower Laplace layer).
   Real q0[D], q1[D], q2[D], q3[D];
+  const Real* xs[D];
   for (int d = 0; d < D; ++d) {
+    xs[d] = x[d];
     q0[d] = qr[0][d];
     q1[d] = qr[1][d];
     q2[d] = qr[2][d];
@@ -116,10 +119,10 @@ template <int D, Shape S, bool Weighted, bool Periodic, class Real>
     Real d0[D], d1[D], d2[D], d3[D];
 #pragma GCC unroll 3
     for (int d = 0; d < D; ++d) {
-      d0[d] = displacement<Periodic>(x[d][j], q0[d]);
-      d1[d] = displacement<Periodic>(x[d][j], q1[d]);
-      d2[d] = displacement<Periodic>(x[d][j], q2[d]);
-      d3[d] = displacement<Periodic>(x[d][j], q3[d]);
+      d0[d] = displacement<Periodic>(xs[d][j], q0[d]);
+      d1[d] = displacement<Periodic>(xs[d][j], q1[d]);
+      d2[d] = displacement<Periodic>(xs[d][j], q2[d]);
+      d3[d] = displacement<Periodic>(xs[d][j], q3[d]);
     }
     Real e0 = exp2_of(logit<D, S>(d0, p)), e1 = exp2_of(logit<D, S>(d1, p));
     Real e2 = exp2_of(logit<D, S>(d2, p)), e3 = exp2_of(logit<D, S>(d3, p));
