@@ -17,8 +17,8 @@ through a reference, and the Laplace layer ran 1.5x slower. Needs a native build
 (-march=native: AVX2 or AVX-512 FMAs). The other scores call std::pow and stay scalar.
 
 Disassembles (objdump) the 2D Gaussian, periodic, unweighted instantiations of the dense kernel
-(float64 and float32), takes the innermost loop that holds vector FMAs (the SIMD body over the
-keys j), and counts its instructions that need an FMA/multiply pipe (vfmadd*, vfmsub*, vfnmadd*,
+(float64 and float32), takes the loop over the keys j (of the innermost loops with vector FMAs
+and no lane shuffles, the one with the most FMAs), and counts its instructions that need an FMA/multiply pipe (vfmadd*, vfmsub*, vfnmadd*,
 vfnmsub*, vmulp*). One iteration handles one vector of keys (8 float64 or 16 float32 lanes in
 zmm, half that in ymm) for each of the dense_query_rows query rows (attention/kernel_dense.hpp),
 so the kernel cannot beat peak_fma_rate x pairs / count pairs per second: the roofline
