@@ -92,11 +92,12 @@ template <int D, bool Weighted, bool Periodic, class Real>
     for (int d = 0; d < D; ++d) xj[d] = load(x[d] + j);
   };
   V as[R] = {}, asu[R] = {};
-  auto accumulate = [&](const V(&y)[R], V uj, V wj) {
+  // `weigh`: multiply by wj (the column weights, or the padded last vector's 1/0 lanes).
+  auto accumulate = [&](const V(&y)[R], V uj, V wj, bool weigh) {
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
       V e = exp2_of(y[r]);
-      if constexpr (Weighted) e *= wj;
+      if (weigh) e *= wj;
       as[r] += e;
       asu[r] += e * uj;
     }
@@ -117,7 +118,7 @@ template <int D, bool Weighted, bool Periodic, class Real>
       keys(j + W, xj);
       logits(xj, y);
     }
-    accumulate(current, load(u + j), Weighted ? load(w + j) : V{});
+    accumulate(current, load(u + j), Weighted ? load(w + j) : V{}, Weighted);
   }
   // The last keys (fewer than W): copied into full vectors whose padding lanes get weight 0.
   if (const std::ptrdiff_t rest = j1 - j0 - full * W; rest > 0) {
@@ -130,13 +131,7 @@ template <int D, bool Weighted, bool Periodic, class Real>
     }
     for (int d = 0; d < D; ++d) xj[d] = load(xt[d]);
     logits(xj, y);
-    V e[R];
-    for (int r = 0; r < R; ++r) e[r] = exp2_of(y[r]) * load(wt);
-    const V uj = load(ut);
-    for (int r = 0; r < R; ++r) {
-      as[r] += e[r];
-      asu[r] += e[r] * uj;
-    }
+    accumulate(y, load(ut), load(wt), true);
   }
   for (int r = 0; r < R; ++r) {
     s[r] = 0;

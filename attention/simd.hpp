@@ -57,12 +57,6 @@ inline double round_nearest(double v) {
 inline float round_nearest(float v) {
   return std::rint(v);
 }
-inline double max_of(double a, double b) {
-  return a < b ? b : a;
-}
-inline float max_of(float a, float b) {
-  return a < b ? b : a;
-}
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 /// Vectors of the widest registers.

@@ -121,14 +121,13 @@ void rows(int K, const C* const* c, const V* const* x, V* y, int begin, int end)
 
 // y = A x row by row for the coefficients c of the stored offsets `pattern` (at
 // GridShape::coefficient_row of the grid row's stored row), then finish(first index of the
-// row, y row). Each stored
-// offset o is a term c_o[i] x[i + o]; with pattern.mirrored every offset but the centre also
-// stands for its mirror -o, whose coefficient at node i is the one stored for o at the node
-// i - o (a symmetric matrix kept as its upper half): that term reads c_o[i - o] x[i - o],
-// from the coefficient and value rows of the neighbour row at (-oy, -oz), both shifted by
-// -ox. The first and last node of a row are computed apart (they wrap on the torus; in the
-// box a neighbour outside the domain contributes nothing, as does a mirror term whose row
-// lies outside), the nodes between by rows().
+// row, y row). Each stored offset o is a term c_o[i] x[i + o]; with pattern.mirrored every
+// offset but the centre also stands for its mirror -o, whose coefficient at node i is the one
+// stored for o at the node i - o (a symmetric matrix kept as its upper half): that term reads
+// c_o[i - o] x[i - o], from the coefficient and value rows of the neighbour row at (-oy, -oz),
+// both shifted by -ox. The first and last node of a row are computed apart (they wrap on the
+// torus; in the box a neighbour outside the domain contributes nothing, as does a mirror term
+// whose row lies outside), the nodes between by rows().
 template <class C, class V, class Finish>
 void for_each_stencil_row(const GridShape& shape, const StencilPattern& pattern, const CoefficientRows& stored,
                           const C* c, const V* x, V* y, Finish&& finish) {
